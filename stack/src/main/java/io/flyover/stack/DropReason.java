@@ -1,0 +1,65 @@
+package io.flyover.stack;
+
+/**
+ * Every reason a stack drops a frame or segment, each counted under its own name
+ * (ARCHITECTURE.md: "a malformed frame is dropped and counted under a named drop reason").
+ *
+ * <p>Grouped by layer; add new reasons at the end of their group. Counters are indexed by
+ * {@link #ordinal()}, so reading them allocates nothing.
+ */
+public enum DropReason {
+    // --- device and pool ---
+    /** No free frame to receive into or to build a reply in. */
+    NO_FRAME,
+    /** The device's transmit ring was full. */
+    TX_RING_FULL,
+
+    // --- link layer ---
+    /** Shorter than an Ethernet header, or a truncated VLAN tag. */
+    ETHERNET_TRUNCATED,
+    /** Not for our MAC, not broadcast, not a multicast group we joined. */
+    ETHERNET_NOT_FOR_US,
+    /** An EtherType the stack does not speak. */
+    ETHERNET_UNKNOWN_TYPE,
+    /** A VLAN the stack is not a member of. */
+    ETHERNET_VLAN_NOT_OURS,
+
+    // --- ARP and neighbour discovery ---
+    ARP_MALFORMED,
+    NEIGHBOR_QUEUE_FULL,
+    NEIGHBOR_UNREACHABLE,
+
+    // --- IPv4 / IPv6 ---
+    IP_TRUNCATED,
+    IP_BAD_VERSION,
+    IP_BAD_HEADER_LENGTH,
+    IP_BAD_CHECKSUM,
+    IP_BAD_TOTAL_LENGTH,
+    IP_NOT_FOR_US,
+    IP_BAD_SOURCE,
+    IP_TTL_EXCEEDED,
+    IP_UNKNOWN_PROTOCOL,
+    IP_BAD_EXTENSION_HEADER,
+    IP_FRAGMENT_MALFORMED,
+    IP_REASSEMBLY_OVERFLOW,
+    IP_REASSEMBLY_TIMEOUT,
+    IP_NO_ROUTE,
+
+    // --- ICMP, IGMP, MLD ---
+    ICMP_MALFORMED,
+    ICMP_BAD_CHECKSUM,
+    ICMP_RATE_LIMITED,
+    IGMP_MALFORMED,
+    MLD_MALFORMED,
+
+    // --- UDP ---
+    UDP_MALFORMED,
+    UDP_BAD_CHECKSUM,
+    UDP_NO_SOCKET,
+    UDP_RECEIVE_QUEUE_FULL,
+
+    // --- TCP ---
+    TCP_MALFORMED,
+    TCP_BAD_CHECKSUM,
+    TCP_NO_SOCKET,
+}
