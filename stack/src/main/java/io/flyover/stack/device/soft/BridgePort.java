@@ -14,7 +14,7 @@ import java.util.Set;
  * pool and wait in one of its bounded receive queues, chosen by software RSS.
  */
 public final class BridgePort implements NetDevice {
-    private static final int CACHE_SIZE = 64;
+    private static final int CACHE_SIZE = 16;
 
     private final L2Bridge bridge;
     private final int index;

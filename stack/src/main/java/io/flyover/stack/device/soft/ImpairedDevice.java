@@ -22,7 +22,7 @@ import io.flyover.stack.device.NetDevice;
  */
 public final class ImpairedDevice implements NetDevice, Pollable {
     private static final int SCRATCH = 64;
-    private static final int CACHE_SIZE = 64;
+    private static final int CACHE_SIZE = 16;
 
     private final NetDevice inner;
     private final String name;
