@@ -35,7 +35,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Per host {@code i}, the device chain is: bridge port ({@code "host<i>"}, MAC {@link #macOf(int)})
  * then, when its impairment is not {@link Impairment#NONE}, the impairment decorator, then, when
- * capture is on, a {@link PcapTap} writing {@code host<i>.pcap}. Random sources are derived from the
+ * capture is on, a {@link PcapTap} writing {@code host<i>.pcap} (the host's view: what it sent before
+ * impairment, what it received after). Random sources are derived from the
  * seed in host order: first the host's impairment, then the host itself.
  */
 public final class SimulatedLan implements AutoCloseable {
@@ -98,6 +99,25 @@ public final class SimulatedLan implements AutoCloseable {
     /** Host {@code i}'s MAC address: locally administered {@code 02:00:00:00:00:xx}, xx = i + 1. */
     public static long macOf(int index) {
         return 0x0200_0000_0000L | (index + 1);
+    }
+
+    /** The index of the host whose device chain {@code device} belongs to (from its MAC, see {@link #macOf}). */
+    public static int hostIndexOf(NetDevice device) {
+        return (int) (device.capabilities().mac() & 0xFFFF_FFFFL) - 1;
+    }
+
+    /** A conventional IPv4 address for host {@code i}: 198.18.0.(i + 1) (RFC 2544 benchmarking range). */
+    public static byte[] ipv4Of(int index) {
+        return new byte[] {(byte) 198, 18, (byte) ((index + 1) >>> 8), (byte) (index + 1)};
+    }
+
+    /** A conventional IPv6 address for host {@code i}: fd00::(i + 1) (a unique local address, RFC 4193). */
+    public static byte[] ipv6Of(int index) {
+        byte[] address = new byte[16];
+        address[0] = (byte) 0xFD;
+        address[14] = (byte) ((index + 1) >>> 8);
+        address[15] = (byte) (index + 1);
+        return address;
     }
 
     public static Builder builder() {

@@ -48,7 +48,7 @@ class SimulatedLanTest {
     }
 
     @Test
-    void hostsGetDistinctAddressesAndTheirOwnPools() {
+    void hostsGetDistinctAddressesAndTheirOwnPools() throws Exception {
         try (SimulatedLan lan = SimulatedLan.builder().seed(1).hosts(4).hostFactory(TestHost::new).build()) {
             for (int i = 0; i < 4; i++) {
                 NetDevice device = lan.device(i);
@@ -56,8 +56,11 @@ class SimulatedLanTest {
                 assertEquals(lan.pool(i), device.pool());
                 assertNull(lan.impaired(i), "no impairment configured");
                 assertEquals("host" + i, lan.port(i).name());
+                assertEquals(i, SimulatedLan.hostIndexOf(device));
             }
             assertNotEquals(lan.pool(0), lan.pool(1));
+            assertEquals("198.18.0.4", java.net.InetAddress.getByAddress(SimulatedLan.ipv4Of(3)).getHostAddress());
+            assertEquals("fd00:0:0:0:0:0:0:4", java.net.InetAddress.getByAddress(SimulatedLan.ipv6Of(3)).getHostAddress());
             lan.closeAndCheckNoFrameLeaked();
         }
     }

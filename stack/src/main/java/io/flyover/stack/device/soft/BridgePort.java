@@ -22,7 +22,7 @@ public final class BridgePort implements NetDevice {
     private final FramePool pool;
     private final FrameCache cache;
     private final DeviceCapabilities capabilities;
-    private final FrameRing[] rings;
+    private final TimedFrameRing[] rings;
     private final RssSteering rss;
     private final int maxFrameLength;
     private boolean closed;
@@ -40,9 +40,9 @@ public final class BridgePort implements NetDevice {
         this.name = name;
         this.pool = pool;
         this.capabilities = new DeviceCapabilities(mac, mtu, queues, queues, Set.of());
-        this.rings = new FrameRing[queues];
+        this.rings = new TimedFrameRing[queues];
         for (int q = 0; q < queues; q++) {
-            rings[q] = new FrameRing(ringSize);
+            rings[q] = new TimedFrameRing(ringSize);
         }
         this.rss = rss;
         this.maxFrameLength = mtu + 14 + 8; // Ethernet header and up to two VLAN tags, no FCS
@@ -59,7 +59,7 @@ public final class BridgePort implements NetDevice {
 
     @Override
     public int receive(int queue, FrameBurst into, long nowNanos) {
-        FrameRing ring = rings[checkQueue(queue)];
+        TimedFrameRing ring = rings[checkQueue(queue)];
         int n = 0;
         while (!ring.isEmpty() && into.add(ring.poll())) {
             n++;
@@ -93,7 +93,7 @@ public final class BridgePort implements NetDevice {
     @Override
     public long nextEventNanos() {
         long earliest = Long.MAX_VALUE;
-        for (FrameRing ring : rings) {
+        for (TimedFrameRing ring : rings) {
             if (!ring.isEmpty()) {
                 earliest = Math.min(earliest, ring.oldestQueuedAt());
             }
@@ -103,7 +103,7 @@ public final class BridgePort implements NetDevice {
 
     /** Copies a frame from another port into this port's pool and queues it. */
     void deliver(MemorySegment from, long address, int length, long nowNanos) {
-        FrameRing ring = rings[rss.queueOf(from, address, length)];
+        TimedFrameRing ring = rings[rss.queueOf(from, address, length)];
         if (ring.capacity() == ring.size()) {
             ringFullDrops++;
             return;
@@ -151,7 +151,7 @@ public final class BridgePort implements NetDevice {
         }
         closed = true;
         bridge.detach(this);
-        for (FrameRing ring : rings) {
+        for (TimedFrameRing ring : rings) {
             while (!ring.isEmpty()) {
                 cache.release(ring.poll());
             }

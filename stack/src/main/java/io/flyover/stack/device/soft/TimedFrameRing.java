@@ -4,14 +4,14 @@ package io.flyover.stack.device.soft;
  * A bounded first-in first-out ring of frame indices, each with the time it was queued: a software
  * device's receive queue. Preallocated; offering to a full ring fails and the caller counts the drop.
  */
-final class FrameRing {
+final class TimedFrameRing {
     private final int[] frames;
     private final long[] queuedAt;
     private final int mask;
     private long head; // next to take
     private long tail; // next free
 
-    FrameRing(int capacity) {
+    TimedFrameRing(int capacity) {
         if (capacity < 2 || Integer.bitCount(capacity) != 1) {
             throw new IllegalArgumentException("ring capacity must be a power of two >= 2: " + capacity);
         }
