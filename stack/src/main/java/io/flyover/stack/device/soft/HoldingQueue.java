@@ -20,6 +20,7 @@ final class HoldingQueue {
     boolean isFull() { return size == frames.length; }
     boolean isEmpty() { return size == 0; }
     int size() { return size; }
+    int capacity() { return frames.length; }
 
     /** The earliest release time, or {@link Long#MAX_VALUE} when empty. */
     long earliest() { return size == 0 ? Long.MAX_VALUE : releaseAt[0]; }

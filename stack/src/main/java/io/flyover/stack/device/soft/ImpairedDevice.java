@@ -29,8 +29,8 @@ public final class ImpairedDevice implements NetDevice, Pollable {
     private final FrameCache cache;
     private final ImpairmentStage onTransmit;
     private final ImpairmentStage onReceive;
-    private final boolean transmitImpaired;
-    private final boolean receiveImpaired;
+    private boolean transmitImpaired;
+    private boolean receiveImpaired;
     private final FrameBurst scratch = new FrameBurst(SCRATCH);
     private long innerRefused;
     private boolean closed;
@@ -67,6 +67,21 @@ public final class ImpairedDevice implements NetDevice, Pollable {
     public ImpairmentStage transmitStage() { return onTransmit; }
     /** What was done to received frames. */
     public ImpairmentStage receiveStage() { return onReceive; }
+    /**
+     * Changes what happens to frames transmitted from now on (a link going down for a while, a rate
+     * change); frames already held keep their release times. The queue limit cannot grow.
+     */
+    public void setTransmitImpairment(Impairment impairment) {
+        onTransmit.configure(impairment);
+        transmitImpaired = !impairment.isNone();
+    }
+
+    /** Changes what happens to frames received from now on; see {@link #setTransmitImpairment}. */
+    public void setReceiveImpairment(Impairment impairment) {
+        onReceive.configure(impairment);
+        receiveImpaired = !impairment.isNone();
+    }
+
     /** Due transmit frames the inner device did not accept, dropped. */
     public long innerRefused() { return innerRefused; }
 
@@ -79,7 +94,7 @@ public final class ImpairedDevice implements NetDevice, Pollable {
     @Override
     public int receive(int queue, FrameBurst into, long nowNanos) {
         flushTransmit(nowNanos);
-        if (!receiveImpaired) {
+        if (!receiveImpaired && onReceive.held() == 0) {
             return inner.receive(queue, into, nowNanos);
         }
         int pulled;
@@ -100,7 +115,7 @@ public final class ImpairedDevice implements NetDevice, Pollable {
             throw new IllegalStateException(name + " is closed");
         }
         flushTransmit(nowNanos);
-        if (!transmitImpaired) {
+        if (!transmitImpaired && onTransmit.held() == 0) {
             return inner.transmit(queue, frames, nowNanos);
         }
         if (queue < 0 || queue >= inner.capabilities().txQueues()) {
@@ -116,7 +131,7 @@ public final class ImpairedDevice implements NetDevice, Pollable {
 
     /** Hands due transmit frames to the inner device. */
     private void flushTransmit(long nowNanos) {
-        if (!transmitImpaired || onTransmit.earliest() > nowNanos) {
+        if (onTransmit.earliest() > nowNanos) {
             return;
         }
         int queues = inner.capabilities().txQueues();

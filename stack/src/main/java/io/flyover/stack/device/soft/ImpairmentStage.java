@@ -16,15 +16,15 @@ import java.lang.foreign.ValueLayout;
 public final class ImpairmentStage {
     private static final double TWO_POW_53 = 0x1.0p53;
 
-    private final Impairment impairment;
+    private Impairment impairment;
     private final RandomSource random;
     private final FramePool pool;
     private final FrameCache cache;
     private final HoldingQueue[] queues;
-    private final long lossThreshold;
-    private final long duplicateThreshold;
-    private final long reorderThreshold;
-    private final long corruptThreshold;
+    private long lossThreshold;
+    private long duplicateThreshold;
+    private long reorderThreshold;
+    private long corruptThreshold;
     private long linkBusyUntil = Long.MIN_VALUE;
 
     private long admitted;
@@ -45,10 +45,23 @@ public final class ImpairmentStage {
         for (int q = 0; q < queueCount; q++) {
             queues[q] = new HoldingQueue(impairment.queueLimit());
         }
-        this.lossThreshold = threshold(impairment.loss());
-        this.duplicateThreshold = threshold(impairment.duplicate());
-        this.reorderThreshold = threshold(impairment.reorder());
-        this.corruptThreshold = threshold(impairment.corrupt());
+        configure(impairment);
+    }
+
+    /**
+     * Applies {@code next} to frames admitted from now on; frames already held keep their release
+     * times. The queue limit cannot grow beyond the one the stage was created with.
+     */
+    void configure(Impairment next) {
+        if (next.queueLimit() > queues[0].capacity()) {
+            throw new IllegalArgumentException("queue limit " + next.queueLimit() + " exceeds the "
+                    + queues[0].capacity() + " slots preallocated");
+        }
+        this.impairment = next;
+        this.lossThreshold = threshold(next.loss());
+        this.duplicateThreshold = threshold(next.duplicate());
+        this.reorderThreshold = threshold(next.reorder());
+        this.corruptThreshold = threshold(next.corrupt());
     }
 
     private static long threshold(double p) {
@@ -71,7 +84,7 @@ public final class ImpairmentStage {
             cache.release(frame);
             return;
         }
-        if (holding.isFull()) {
+        if (holding.size() >= impairment.queueLimit()) {
             overflowed++;
             cache.release(frame);
             return;
@@ -105,7 +118,7 @@ public final class ImpairmentStage {
         }
         holding.add(frame, releaseAt);
         if (chance(duplicateThreshold)) {
-            if (holding.isFull()) {
+            if (holding.size() >= impairment.queueLimit()) {
                 overflowed++;
                 return;
             }

@@ -182,6 +182,32 @@ class ImpairedDeviceTest {
     }
 
     @Test
+    void theImpairmentCanChangeMidRunLikeALinkGoingDown() {
+        SimulatedLan lan = SimulatedLan.builder().seed(8).hosts(2)
+                .impairment(Impairment.builder().delay(50_000).build())
+                .hostFactory(TestHost::new).build();
+        try {
+            TestHost receiver = (TestHost) lan.host(1);
+            ((TestHost) lan.host(0)).stream(SimulatedLan.macOf(1), 300, 0, 10_000, 64); // until t = 3 ms
+            lan.simulator().runFor(1_000_000); // the run includes its deadline: frame 100 leaves at t = 1 ms
+            lan.impaired(0).setTransmitImpairment(Impairment.builder().loss(1.0).build()); // down for 1 ms
+            lan.simulator().runFor(1_000_000);
+            lan.impaired(0).setTransmitImpairment(Impairment.NONE);
+            lan.simulator().runFor(10_000_000);
+            assertEquals(100, lan.impaired(0).transmitStage().lost(), "frames 101..200 sent while down");
+            assertEquals(200, receiver.arrivals().size());
+            for (TestHost.Arrival a : receiver.arrivals()) {
+                assertTrue(a.seq() <= 100 || a.seq() > 200, "frame " + a.seq());
+                long expected = a.seq() * 10_000L + (a.seq() <= 100 ? 50_000 : 0); // no delay once back up
+                assertEquals(expected, a.timeNanos(), "frame " + a.seq());
+            }
+            lan.closeAndCheckNoFrameLeaked();
+        } finally {
+            lan.close();
+        }
+    }
+
+    @Test
     void heldFramesAreReturnedOnClose() {
         SimulatedLan lan = SimulatedLan.builder().seed(1).hosts(2)
                 .impairment(Impairment.builder().delay(1_000_000_000L).build())
