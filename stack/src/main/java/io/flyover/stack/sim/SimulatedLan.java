@@ -57,6 +57,9 @@ public final class SimulatedLan implements AutoCloseable {
         int n = b.hosts;
         simulator = new Simulator(b.seed, b.maxSteps, Simulator.DEFAULT_MAX_STEPS_PER_INSTANT, Simulator.DEFAULT_TRACE_STEPS);
         bridge = new L2Bridge("lan");
+        if (b.traceFrames > 0) {
+            bridge.traceLast(b.traceFrames);
+        }
         pools = new FramePool[n];
         ports = new BridgePort[n];
         impaired = new ImpairedDevice[n];
@@ -155,6 +158,13 @@ public final class SimulatedLan implements AutoCloseable {
                         .append(" noFrame=").append(ports[i].noFrameDrops());
             }
         }
+        if (bridge.portCount() > 0) {
+            StringBuilder frames = new StringBuilder();
+            bridge.appendTrace(frames);
+            if (!frames.isEmpty()) {
+                out.append("\n  last frames on the bridge:\n").append(frames);
+            }
+        }
         return out.toString();
     }
 
@@ -228,6 +238,7 @@ public final class SimulatedLan implements AutoCloseable {
         private final Map<Integer, Impairment> receive = new HashMap<>();
         private HostFactory factory;
         private Path captureDirectory;
+        private int traceFrames = 16;
 
         private Builder() {}
 
@@ -263,6 +274,9 @@ public final class SimulatedLan implements AutoCloseable {
         }
 
         public Builder hostFactory(HostFactory factory) { this.factory = factory; return this; }
+
+        /** How many of the last frames through the bridge a failure report shows (default 16; 0: none). */
+        public Builder traceFrames(int frames) { this.traceFrames = frames; return this; }
 
         /** Writes every host's traffic to {@code directory/host<i>.pcap}. */
         public Builder capture(Path directory) { this.captureDirectory = directory; return this; }

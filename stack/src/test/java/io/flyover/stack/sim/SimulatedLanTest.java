@@ -86,6 +86,8 @@ class SimulatedLanTest {
             SimulationFailure failure = assertThrows(SimulationFailure.class, lan::closeAndCheckNoFrameLeaked);
             assertTrue(failure.getMessage().contains("host1 leaked frames: 3 of 1024"), failure.getMessage());
             assertEquals(99, failure.seed());
+            assertTrue(failure.getMessage().contains("last frames on the bridge:\n  t=0 from host0 len=33 020000000002020000000001"
+                    + "88b501" + "00000000"), failure.getMessage());
         }
     }
 }

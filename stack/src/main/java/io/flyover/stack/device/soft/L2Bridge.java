@@ -36,6 +36,8 @@ public final class L2Bridge implements AutoCloseable {
     private final MacTable macTable;
     private final ToeplitzHash toeplitz;
     private BridgePort[] ports = new BridgePort[0];
+    private String[] portNames = new String[0];
+    private FrameTrace trace;
 
     private long forwarded;
     private long flooded;
@@ -82,6 +84,8 @@ public final class L2Bridge implements AutoCloseable {
                 new RssSteering(toeplitz, queues));
         ports = Arrays.copyOf(ports, index + 1);
         ports[index] = port;
+        portNames = Arrays.copyOf(portNames, index + 1);
+        portNames[index] = portName;
         return port;
     }
 
@@ -109,6 +113,18 @@ public final class L2Bridge implements AutoCloseable {
      */
     public long trafficDigest() { return digest; }
 
+    /** Keeps the last {@code frames} frames that enter the bridge for {@link #appendTrace}; 0 turns it off. */
+    public void traceLast(int frames) {
+        trace = frames == 0 ? null : new FrameTrace(frames);
+    }
+
+    /** Appends the traced frames, oldest first, one line each (nothing when tracing is off). */
+    public void appendTrace(StringBuilder out) {
+        if (trace != null) {
+            trace.appendTo(out, portNames);
+        }
+    }
+
     /** Forwards one frame transmitted on {@code ingress}; the caller keeps and releases the original. */
     void forward(BridgePort ingress, MemorySegment region, long address, int length, long nowNanos) {
         if (length < 14) {
@@ -116,6 +132,9 @@ public final class L2Bridge implements AutoCloseable {
             return;
         }
         digest = digestOf(digest, ingress.index(), region, address, length, nowNanos);
+        if (trace != null) {
+            trace.record(nowNanos, ingress.index(), region, address, length);
+        }
         long destination = macAt(region, address);
         long source = macAt(region, address + 6);
         if ((source & GROUP_BIT) == 0 && !macTable.learn(source, ingress.index(), nowNanos)) {

@@ -249,6 +249,21 @@ class L2BridgeTest {
     }
 
     @Test
+    void theTraceKeepsTheLastFramesOldestFirst() {
+        bridge.traceLast(2);
+        send(pa, frame(B, A, 1), 10);
+        send(pb, frame(A, B, 2), 20);
+        send(pc, frame(A, C, 3), 30);
+        StringBuilder out = new StringBuilder();
+        bridge.appendTrace(out);
+        assertEquals("  t=20 from br/p1 len=24 02000000000a02000000000b88b502010203040506070809\n"
+                + "  t=30 from br/p2 len=24 02000000000a02000000000c88b503010203040506070809\n", out.toString());
+        drain(pa);
+        drain(pb);
+        drain(pc);
+    }
+
+    @Test
     void sameTrafficGivesTheSameDigest() {
         long first = digestOf(1);
         long again = digestOf(1);
