@@ -156,6 +156,29 @@ class SimulatorTest {
         assertTrue(c.newRandom().nextLong() != a1);
     }
 
+    @Test
+    void steppingAllocatesNothing() {
+        final class Counter implements Pollable {
+            long polls;
+            @Override public long poll(long nowNanos) {
+                polls++;
+                return nowNanos + 1_000;
+            }
+        }
+        Simulator sim = new Simulator(1);
+        Counter a = new Counter();
+        Counter b = new Counter();
+        sim.add("a", a).add("b", b).addDevice(new WakingDevice(Long.MAX_VALUE));
+        sim.runFor(100_000_000); // warm up
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        sim.runFor(100_000_000);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(200_002, a.polls);
+        assertTrue(allocated < 1_024, "100,000 steps allocated " + allocated + " bytes");
+    }
+
     /** A device that has something to deliver at {@code at}. */
     private static final class WakingDevice implements NetDevice {
         long at;
