@@ -342,7 +342,7 @@ def fn_class(name, field, indent="    "):
 """
 
 
-def accessors(cls, kind, fields, prefix, base_off, out, fnclasses):
+def accessors(cls, kind, fields, prefix, base_off, out, fnclasses, nested=False):
     """Flattened accessors with absolute offsets."""
     members, _, _ = layout_of(kind, fields)
     for m in members:
@@ -352,7 +352,8 @@ def accessors(cls, kind, fields, prefix, base_off, out, fnclasses):
         abs_off = base_off + off
         jname = prefix + name if name is not None else prefix[:-1] if prefix else None
         if isinstance(t, tuple):
-            accessors(cls, t[0], t[1], (prefix + name + "_") if name is not None else prefix, abs_off, out, fnclasses)
+            accessors(cls, t[0], t[1], (prefix + name + "_") if name is not None else prefix, abs_off, out, fnclasses,
+                      nested)
             continue
         if jname is None:
             continue
@@ -373,7 +374,7 @@ def accessors(cls, kind, fields, prefix, base_off, out, fnclasses):
         struct.set({path}$LAYOUT, {path}$OFFSET, fieldValue);
     }}
 """)
-            if t.startswith("fn:"):
+            if t.startswith("fn:") and not nested:
                 fnclasses.append(fn_class(t[3:], path))
         else:
             s, _ = type_size_align(t)
@@ -386,6 +387,9 @@ def accessors(cls, kind, fields, prefix, base_off, out, fnclasses):
         return struct.asSlice({path}$OFFSET, {path}$SIZE);
     }}
 """)
+            if t.startswith("struct:") or t.startswith("union:"):
+                ref = BY_NAME[t.split(":", 1)[1]]
+                accessors(cls, ref[1], ref[2], path + "_", abs_off, out, fnclasses, True)
 
 
 def write(name, text):

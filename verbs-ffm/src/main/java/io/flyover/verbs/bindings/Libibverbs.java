@@ -30,16 +30,24 @@ public final class Libibverbs {
             return lookup;
         }
         if (failure == null) {
-            String name = name();
             try {
-                lookup = SymbolLookup.libraryLookup(name, Arena.global());
+                lookup = open(name());
                 return lookup;
-            } catch (IllegalArgumentException | IllegalCallerException e) {
-                failure = new VerbsException("cannot load " + name + " (install rdma-core's libibverbs1, "
-                        + "Debian/Ubuntu: apt install libibverbs1 ibverbs-providers): " + e.getMessage(), 0, e);
+            } catch (VerbsException e) {
+                failure = e;
             }
         }
         throw new VerbsException(failure.getMessage(), 0, failure);
+    }
+
+    /** Opens the named library, or says clearly that it is missing. */
+    static SymbolLookup open(String name) throws VerbsException {
+        try {
+            return SymbolLookup.libraryLookup(name, Arena.global());
+        } catch (IllegalArgumentException | IllegalCallerException e) {
+            throw new VerbsException("cannot load " + name + " (install rdma-core's libibverbs1, "
+                    + "Debian/Ubuntu: apt install libibverbs1 ibverbs-providers): " + e.getMessage(), 0, e);
+        }
     }
 
     /** Whether the library loads here. */

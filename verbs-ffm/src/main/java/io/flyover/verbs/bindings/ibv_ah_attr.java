@@ -53,6 +53,88 @@ public final class ibv_ah_attr {
         return struct.asSlice(grh$OFFSET, grh$SIZE);
     }
 
+    public static final long grh_dgid$OFFSET = 0;
+    public static final long grh_dgid$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment grh_dgid(MemorySegment struct) {
+        return struct.asSlice(grh_dgid$OFFSET, grh_dgid$SIZE);
+    }
+
+    public static final long grh_dgid_raw$OFFSET = 0;
+    public static final long grh_dgid_raw$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment grh_dgid_raw(MemorySegment struct) {
+        return struct.asSlice(grh_dgid_raw$OFFSET, grh_dgid_raw$SIZE);
+    }
+
+    public static final ValueLayout.OfLong grh_dgid_global_subnet_prefix$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long grh_dgid_global_subnet_prefix$OFFSET = 0;
+
+    public static long grh_dgid_global_subnet_prefix(MemorySegment struct) {
+        return struct.get(grh_dgid_global_subnet_prefix$LAYOUT, grh_dgid_global_subnet_prefix$OFFSET);
+    }
+
+    public static void grh_dgid_global_subnet_prefix(MemorySegment struct, long fieldValue) {
+        struct.set(grh_dgid_global_subnet_prefix$LAYOUT, grh_dgid_global_subnet_prefix$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfLong grh_dgid_global_interface_id$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long grh_dgid_global_interface_id$OFFSET = 8;
+
+    public static long grh_dgid_global_interface_id(MemorySegment struct) {
+        return struct.get(grh_dgid_global_interface_id$LAYOUT, grh_dgid_global_interface_id$OFFSET);
+    }
+
+    public static void grh_dgid_global_interface_id(MemorySegment struct, long fieldValue) {
+        struct.set(grh_dgid_global_interface_id$LAYOUT, grh_dgid_global_interface_id$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt grh_flow_label$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long grh_flow_label$OFFSET = 16;
+
+    public static int grh_flow_label(MemorySegment struct) {
+        return struct.get(grh_flow_label$LAYOUT, grh_flow_label$OFFSET);
+    }
+
+    public static void grh_flow_label(MemorySegment struct, int fieldValue) {
+        struct.set(grh_flow_label$LAYOUT, grh_flow_label$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte grh_sgid_index$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long grh_sgid_index$OFFSET = 20;
+
+    public static byte grh_sgid_index(MemorySegment struct) {
+        return struct.get(grh_sgid_index$LAYOUT, grh_sgid_index$OFFSET);
+    }
+
+    public static void grh_sgid_index(MemorySegment struct, byte fieldValue) {
+        struct.set(grh_sgid_index$LAYOUT, grh_sgid_index$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte grh_hop_limit$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long grh_hop_limit$OFFSET = 21;
+
+    public static byte grh_hop_limit(MemorySegment struct) {
+        return struct.get(grh_hop_limit$LAYOUT, grh_hop_limit$OFFSET);
+    }
+
+    public static void grh_hop_limit(MemorySegment struct, byte fieldValue) {
+        struct.set(grh_hop_limit$LAYOUT, grh_hop_limit$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte grh_traffic_class$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long grh_traffic_class$OFFSET = 22;
+
+    public static byte grh_traffic_class(MemorySegment struct) {
+        return struct.get(grh_traffic_class$LAYOUT, grh_traffic_class$OFFSET);
+    }
+
+    public static void grh_traffic_class(MemorySegment struct, byte fieldValue) {
+        struct.set(grh_traffic_class$LAYOUT, grh_traffic_class$OFFSET, fieldValue);
+    }
+
     public static final ValueLayout.OfShort dlid$LAYOUT = ValueLayout.JAVA_SHORT;
     public static final long dlid$OFFSET = 24;
 

@@ -64,6 +64,358 @@ public final class ibv_context {
         return struct.asSlice(ops$OFFSET, ops$SIZE);
     }
 
+    public static final AddressLayout ops__compat_query_device$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_query_device$OFFSET = 8;
+
+    public static MemorySegment ops__compat_query_device(MemorySegment struct) {
+        return struct.get(ops__compat_query_device$LAYOUT, ops__compat_query_device$OFFSET);
+    }
+
+    public static void ops__compat_query_device(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_query_device$LAYOUT, ops__compat_query_device$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_query_port$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_query_port$OFFSET = 16;
+
+    public static MemorySegment ops__compat_query_port(MemorySegment struct) {
+        return struct.get(ops__compat_query_port$LAYOUT, ops__compat_query_port$OFFSET);
+    }
+
+    public static void ops__compat_query_port(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_query_port$LAYOUT, ops__compat_query_port$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_alloc_pd$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_alloc_pd$OFFSET = 24;
+
+    public static MemorySegment ops__compat_alloc_pd(MemorySegment struct) {
+        return struct.get(ops__compat_alloc_pd$LAYOUT, ops__compat_alloc_pd$OFFSET);
+    }
+
+    public static void ops__compat_alloc_pd(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_alloc_pd$LAYOUT, ops__compat_alloc_pd$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_dealloc_pd$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_dealloc_pd$OFFSET = 32;
+
+    public static MemorySegment ops__compat_dealloc_pd(MemorySegment struct) {
+        return struct.get(ops__compat_dealloc_pd$LAYOUT, ops__compat_dealloc_pd$OFFSET);
+    }
+
+    public static void ops__compat_dealloc_pd(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_dealloc_pd$LAYOUT, ops__compat_dealloc_pd$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_reg_mr$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_reg_mr$OFFSET = 40;
+
+    public static MemorySegment ops__compat_reg_mr(MemorySegment struct) {
+        return struct.get(ops__compat_reg_mr$LAYOUT, ops__compat_reg_mr$OFFSET);
+    }
+
+    public static void ops__compat_reg_mr(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_reg_mr$LAYOUT, ops__compat_reg_mr$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_rereg_mr$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_rereg_mr$OFFSET = 48;
+
+    public static MemorySegment ops__compat_rereg_mr(MemorySegment struct) {
+        return struct.get(ops__compat_rereg_mr$LAYOUT, ops__compat_rereg_mr$OFFSET);
+    }
+
+    public static void ops__compat_rereg_mr(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_rereg_mr$LAYOUT, ops__compat_rereg_mr$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_dereg_mr$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_dereg_mr$OFFSET = 56;
+
+    public static MemorySegment ops__compat_dereg_mr(MemorySegment struct) {
+        return struct.get(ops__compat_dereg_mr$LAYOUT, ops__compat_dereg_mr$OFFSET);
+    }
+
+    public static void ops__compat_dereg_mr(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_dereg_mr$LAYOUT, ops__compat_dereg_mr$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_alloc_mw$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_alloc_mw$OFFSET = 64;
+
+    public static MemorySegment ops_alloc_mw(MemorySegment struct) {
+        return struct.get(ops_alloc_mw$LAYOUT, ops_alloc_mw$OFFSET);
+    }
+
+    public static void ops_alloc_mw(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_alloc_mw$LAYOUT, ops_alloc_mw$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_bind_mw$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_bind_mw$OFFSET = 72;
+
+    public static MemorySegment ops_bind_mw(MemorySegment struct) {
+        return struct.get(ops_bind_mw$LAYOUT, ops_bind_mw$OFFSET);
+    }
+
+    public static void ops_bind_mw(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_bind_mw$LAYOUT, ops_bind_mw$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_dealloc_mw$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_dealloc_mw$OFFSET = 80;
+
+    public static MemorySegment ops_dealloc_mw(MemorySegment struct) {
+        return struct.get(ops_dealloc_mw$LAYOUT, ops_dealloc_mw$OFFSET);
+    }
+
+    public static void ops_dealloc_mw(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_dealloc_mw$LAYOUT, ops_dealloc_mw$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_create_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_create_cq$OFFSET = 88;
+
+    public static MemorySegment ops__compat_create_cq(MemorySegment struct) {
+        return struct.get(ops__compat_create_cq$LAYOUT, ops__compat_create_cq$OFFSET);
+    }
+
+    public static void ops__compat_create_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_create_cq$LAYOUT, ops__compat_create_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_poll_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_poll_cq$OFFSET = 96;
+
+    public static MemorySegment ops_poll_cq(MemorySegment struct) {
+        return struct.get(ops_poll_cq$LAYOUT, ops_poll_cq$OFFSET);
+    }
+
+    public static void ops_poll_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_poll_cq$LAYOUT, ops_poll_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_req_notify_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_req_notify_cq$OFFSET = 104;
+
+    public static MemorySegment ops_req_notify_cq(MemorySegment struct) {
+        return struct.get(ops_req_notify_cq$LAYOUT, ops_req_notify_cq$OFFSET);
+    }
+
+    public static void ops_req_notify_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_req_notify_cq$LAYOUT, ops_req_notify_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_cq_event$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_cq_event$OFFSET = 112;
+
+    public static MemorySegment ops__compat_cq_event(MemorySegment struct) {
+        return struct.get(ops__compat_cq_event$LAYOUT, ops__compat_cq_event$OFFSET);
+    }
+
+    public static void ops__compat_cq_event(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_cq_event$LAYOUT, ops__compat_cq_event$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_resize_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_resize_cq$OFFSET = 120;
+
+    public static MemorySegment ops__compat_resize_cq(MemorySegment struct) {
+        return struct.get(ops__compat_resize_cq$LAYOUT, ops__compat_resize_cq$OFFSET);
+    }
+
+    public static void ops__compat_resize_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_resize_cq$LAYOUT, ops__compat_resize_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_destroy_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_destroy_cq$OFFSET = 128;
+
+    public static MemorySegment ops__compat_destroy_cq(MemorySegment struct) {
+        return struct.get(ops__compat_destroy_cq$LAYOUT, ops__compat_destroy_cq$OFFSET);
+    }
+
+    public static void ops__compat_destroy_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_destroy_cq$LAYOUT, ops__compat_destroy_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_create_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_create_srq$OFFSET = 136;
+
+    public static MemorySegment ops__compat_create_srq(MemorySegment struct) {
+        return struct.get(ops__compat_create_srq$LAYOUT, ops__compat_create_srq$OFFSET);
+    }
+
+    public static void ops__compat_create_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_create_srq$LAYOUT, ops__compat_create_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_modify_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_modify_srq$OFFSET = 144;
+
+    public static MemorySegment ops__compat_modify_srq(MemorySegment struct) {
+        return struct.get(ops__compat_modify_srq$LAYOUT, ops__compat_modify_srq$OFFSET);
+    }
+
+    public static void ops__compat_modify_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_modify_srq$LAYOUT, ops__compat_modify_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_query_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_query_srq$OFFSET = 152;
+
+    public static MemorySegment ops__compat_query_srq(MemorySegment struct) {
+        return struct.get(ops__compat_query_srq$LAYOUT, ops__compat_query_srq$OFFSET);
+    }
+
+    public static void ops__compat_query_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_query_srq$LAYOUT, ops__compat_query_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_destroy_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_destroy_srq$OFFSET = 160;
+
+    public static MemorySegment ops__compat_destroy_srq(MemorySegment struct) {
+        return struct.get(ops__compat_destroy_srq$LAYOUT, ops__compat_destroy_srq$OFFSET);
+    }
+
+    public static void ops__compat_destroy_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_destroy_srq$LAYOUT, ops__compat_destroy_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_post_srq_recv$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_post_srq_recv$OFFSET = 168;
+
+    public static MemorySegment ops_post_srq_recv(MemorySegment struct) {
+        return struct.get(ops_post_srq_recv$LAYOUT, ops_post_srq_recv$OFFSET);
+    }
+
+    public static void ops_post_srq_recv(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_post_srq_recv$LAYOUT, ops_post_srq_recv$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_create_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_create_qp$OFFSET = 176;
+
+    public static MemorySegment ops__compat_create_qp(MemorySegment struct) {
+        return struct.get(ops__compat_create_qp$LAYOUT, ops__compat_create_qp$OFFSET);
+    }
+
+    public static void ops__compat_create_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_create_qp$LAYOUT, ops__compat_create_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_query_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_query_qp$OFFSET = 184;
+
+    public static MemorySegment ops__compat_query_qp(MemorySegment struct) {
+        return struct.get(ops__compat_query_qp$LAYOUT, ops__compat_query_qp$OFFSET);
+    }
+
+    public static void ops__compat_query_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_query_qp$LAYOUT, ops__compat_query_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_modify_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_modify_qp$OFFSET = 192;
+
+    public static MemorySegment ops__compat_modify_qp(MemorySegment struct) {
+        return struct.get(ops__compat_modify_qp$LAYOUT, ops__compat_modify_qp$OFFSET);
+    }
+
+    public static void ops__compat_modify_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_modify_qp$LAYOUT, ops__compat_modify_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_destroy_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_destroy_qp$OFFSET = 200;
+
+    public static MemorySegment ops__compat_destroy_qp(MemorySegment struct) {
+        return struct.get(ops__compat_destroy_qp$LAYOUT, ops__compat_destroy_qp$OFFSET);
+    }
+
+    public static void ops__compat_destroy_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_destroy_qp$LAYOUT, ops__compat_destroy_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_post_send$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_post_send$OFFSET = 208;
+
+    public static MemorySegment ops_post_send(MemorySegment struct) {
+        return struct.get(ops_post_send$LAYOUT, ops_post_send$OFFSET);
+    }
+
+    public static void ops_post_send(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_post_send$LAYOUT, ops_post_send$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops_post_recv$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops_post_recv$OFFSET = 216;
+
+    public static MemorySegment ops_post_recv(MemorySegment struct) {
+        return struct.get(ops_post_recv$LAYOUT, ops_post_recv$OFFSET);
+    }
+
+    public static void ops_post_recv(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops_post_recv$LAYOUT, ops_post_recv$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_create_ah$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_create_ah$OFFSET = 224;
+
+    public static MemorySegment ops__compat_create_ah(MemorySegment struct) {
+        return struct.get(ops__compat_create_ah$LAYOUT, ops__compat_create_ah$OFFSET);
+    }
+
+    public static void ops__compat_create_ah(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_create_ah$LAYOUT, ops__compat_create_ah$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_destroy_ah$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_destroy_ah$OFFSET = 232;
+
+    public static MemorySegment ops__compat_destroy_ah(MemorySegment struct) {
+        return struct.get(ops__compat_destroy_ah$LAYOUT, ops__compat_destroy_ah$OFFSET);
+    }
+
+    public static void ops__compat_destroy_ah(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_destroy_ah$LAYOUT, ops__compat_destroy_ah$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_attach_mcast$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_attach_mcast$OFFSET = 240;
+
+    public static MemorySegment ops__compat_attach_mcast(MemorySegment struct) {
+        return struct.get(ops__compat_attach_mcast$LAYOUT, ops__compat_attach_mcast$OFFSET);
+    }
+
+    public static void ops__compat_attach_mcast(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_attach_mcast$LAYOUT, ops__compat_attach_mcast$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_detach_mcast$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_detach_mcast$OFFSET = 248;
+
+    public static MemorySegment ops__compat_detach_mcast(MemorySegment struct) {
+        return struct.get(ops__compat_detach_mcast$LAYOUT, ops__compat_detach_mcast$OFFSET);
+    }
+
+    public static void ops__compat_detach_mcast(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_detach_mcast$LAYOUT, ops__compat_detach_mcast$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout ops__compat_async_event$LAYOUT = ValueLayout.ADDRESS;
+    public static final long ops__compat_async_event$OFFSET = 256;
+
+    public static MemorySegment ops__compat_async_event(MemorySegment struct) {
+        return struct.get(ops__compat_async_event$LAYOUT, ops__compat_async_event$OFFSET);
+    }
+
+    public static void ops__compat_async_event(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(ops__compat_async_event$LAYOUT, ops__compat_async_event$OFFSET, fieldValue);
+    }
+
     public static final ValueLayout.OfInt cmd_fd$LAYOUT = ValueLayout.JAVA_INT;
     public static final long cmd_fd$OFFSET = 264;
 

@@ -52,6 +52,28 @@ public final class ibv_device {
         return struct.asSlice(_ops$OFFSET, _ops$SIZE);
     }
 
+    public static final AddressLayout _ops__dummy1$LAYOUT = ValueLayout.ADDRESS;
+    public static final long _ops__dummy1$OFFSET = 0;
+
+    public static MemorySegment _ops__dummy1(MemorySegment struct) {
+        return struct.get(_ops__dummy1$LAYOUT, _ops__dummy1$OFFSET);
+    }
+
+    public static void _ops__dummy1(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(_ops__dummy1$LAYOUT, _ops__dummy1$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout _ops__dummy2$LAYOUT = ValueLayout.ADDRESS;
+    public static final long _ops__dummy2$OFFSET = 8;
+
+    public static MemorySegment _ops__dummy2(MemorySegment struct) {
+        return struct.get(_ops__dummy2$LAYOUT, _ops__dummy2$OFFSET);
+    }
+
+    public static void _ops__dummy2(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(_ops__dummy2$LAYOUT, _ops__dummy2$OFFSET, fieldValue);
+    }
+
     public static final ValueLayout.OfInt node_type$LAYOUT = ValueLayout.JAVA_INT;
     public static final long node_type$OFFSET = 16;
 

@@ -72,11 +72,87 @@ public final class ibv_flow_spec_eth {
         return struct.asSlice(val$OFFSET, val$SIZE);
     }
 
+    public static final long val_dst_mac$OFFSET = 6;
+    public static final long val_dst_mac$SIZE = 6;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment val_dst_mac(MemorySegment struct) {
+        return struct.asSlice(val_dst_mac$OFFSET, val_dst_mac$SIZE);
+    }
+
+    public static final long val_src_mac$OFFSET = 12;
+    public static final long val_src_mac$SIZE = 6;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment val_src_mac(MemorySegment struct) {
+        return struct.asSlice(val_src_mac$OFFSET, val_src_mac$SIZE);
+    }
+
+    public static final ValueLayout.OfShort val_ether_type$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long val_ether_type$OFFSET = 18;
+
+    public static short val_ether_type(MemorySegment struct) {
+        return struct.get(val_ether_type$LAYOUT, val_ether_type$OFFSET);
+    }
+
+    public static void val_ether_type(MemorySegment struct, short fieldValue) {
+        struct.set(val_ether_type$LAYOUT, val_ether_type$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfShort val_vlan_tag$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long val_vlan_tag$OFFSET = 20;
+
+    public static short val_vlan_tag(MemorySegment struct) {
+        return struct.get(val_vlan_tag$LAYOUT, val_vlan_tag$OFFSET);
+    }
+
+    public static void val_vlan_tag(MemorySegment struct, short fieldValue) {
+        struct.set(val_vlan_tag$LAYOUT, val_vlan_tag$OFFSET, fieldValue);
+    }
+
     public static final long mask$OFFSET = 22;
     public static final long mask$SIZE = 16;
 
     /** A slice of {@code struct} over this member. */
     public static MemorySegment mask(MemorySegment struct) {
         return struct.asSlice(mask$OFFSET, mask$SIZE);
+    }
+
+    public static final long mask_dst_mac$OFFSET = 22;
+    public static final long mask_dst_mac$SIZE = 6;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment mask_dst_mac(MemorySegment struct) {
+        return struct.asSlice(mask_dst_mac$OFFSET, mask_dst_mac$SIZE);
+    }
+
+    public static final long mask_src_mac$OFFSET = 28;
+    public static final long mask_src_mac$SIZE = 6;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment mask_src_mac(MemorySegment struct) {
+        return struct.asSlice(mask_src_mac$OFFSET, mask_src_mac$SIZE);
+    }
+
+    public static final ValueLayout.OfShort mask_ether_type$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long mask_ether_type$OFFSET = 34;
+
+    public static short mask_ether_type(MemorySegment struct) {
+        return struct.get(mask_ether_type$LAYOUT, mask_ether_type$OFFSET);
+    }
+
+    public static void mask_ether_type(MemorySegment struct, short fieldValue) {
+        struct.set(mask_ether_type$LAYOUT, mask_ether_type$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfShort mask_vlan_tag$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long mask_vlan_tag$OFFSET = 36;
+
+    public static short mask_vlan_tag(MemorySegment struct) {
+        return struct.get(mask_vlan_tag$LAYOUT, mask_vlan_tag$OFFSET);
+    }
+
+    public static void mask_vlan_tag(MemorySegment struct, short fieldValue) {
+        struct.set(mask_vlan_tag$LAYOUT, mask_vlan_tag$OFFSET, fieldValue);
     }
 }

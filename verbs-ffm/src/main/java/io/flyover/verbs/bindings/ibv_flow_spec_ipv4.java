@@ -72,11 +72,55 @@ public final class ibv_flow_spec_ipv4 {
         return struct.asSlice(val$OFFSET, val$SIZE);
     }
 
+    public static final ValueLayout.OfInt val_src_ip$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long val_src_ip$OFFSET = 8;
+
+    public static int val_src_ip(MemorySegment struct) {
+        return struct.get(val_src_ip$LAYOUT, val_src_ip$OFFSET);
+    }
+
+    public static void val_src_ip(MemorySegment struct, int fieldValue) {
+        struct.set(val_src_ip$LAYOUT, val_src_ip$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt val_dst_ip$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long val_dst_ip$OFFSET = 12;
+
+    public static int val_dst_ip(MemorySegment struct) {
+        return struct.get(val_dst_ip$LAYOUT, val_dst_ip$OFFSET);
+    }
+
+    public static void val_dst_ip(MemorySegment struct, int fieldValue) {
+        struct.set(val_dst_ip$LAYOUT, val_dst_ip$OFFSET, fieldValue);
+    }
+
     public static final long mask$OFFSET = 16;
     public static final long mask$SIZE = 8;
 
     /** A slice of {@code struct} over this member. */
     public static MemorySegment mask(MemorySegment struct) {
         return struct.asSlice(mask$OFFSET, mask$SIZE);
+    }
+
+    public static final ValueLayout.OfInt mask_src_ip$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long mask_src_ip$OFFSET = 16;
+
+    public static int mask_src_ip(MemorySegment struct) {
+        return struct.get(mask_src_ip$LAYOUT, mask_src_ip$OFFSET);
+    }
+
+    public static void mask_src_ip(MemorySegment struct, int fieldValue) {
+        struct.set(mask_src_ip$LAYOUT, mask_src_ip$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt mask_dst_ip$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long mask_dst_ip$OFFSET = 20;
+
+    public static int mask_dst_ip(MemorySegment struct) {
+        return struct.get(mask_dst_ip$LAYOUT, mask_dst_ip$OFFSET);
+    }
+
+    public static void mask_dst_ip(MemorySegment struct, int fieldValue) {
+        struct.set(mask_dst_ip$LAYOUT, mask_dst_ip$OFFSET, fieldValue);
     }
 }

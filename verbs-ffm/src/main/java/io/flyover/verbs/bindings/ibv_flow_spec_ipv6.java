@@ -72,11 +72,131 @@ public final class ibv_flow_spec_ipv6 {
         return struct.asSlice(val$OFFSET, val$SIZE);
     }
 
+    public static final long val_src_ip$OFFSET = 8;
+    public static final long val_src_ip$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment val_src_ip(MemorySegment struct) {
+        return struct.asSlice(val_src_ip$OFFSET, val_src_ip$SIZE);
+    }
+
+    public static final long val_dst_ip$OFFSET = 24;
+    public static final long val_dst_ip$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment val_dst_ip(MemorySegment struct) {
+        return struct.asSlice(val_dst_ip$OFFSET, val_dst_ip$SIZE);
+    }
+
+    public static final ValueLayout.OfInt val_flow_label$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long val_flow_label$OFFSET = 40;
+
+    public static int val_flow_label(MemorySegment struct) {
+        return struct.get(val_flow_label$LAYOUT, val_flow_label$OFFSET);
+    }
+
+    public static void val_flow_label(MemorySegment struct, int fieldValue) {
+        struct.set(val_flow_label$LAYOUT, val_flow_label$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte val_next_hdr$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long val_next_hdr$OFFSET = 44;
+
+    public static byte val_next_hdr(MemorySegment struct) {
+        return struct.get(val_next_hdr$LAYOUT, val_next_hdr$OFFSET);
+    }
+
+    public static void val_next_hdr(MemorySegment struct, byte fieldValue) {
+        struct.set(val_next_hdr$LAYOUT, val_next_hdr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte val_traffic_class$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long val_traffic_class$OFFSET = 45;
+
+    public static byte val_traffic_class(MemorySegment struct) {
+        return struct.get(val_traffic_class$LAYOUT, val_traffic_class$OFFSET);
+    }
+
+    public static void val_traffic_class(MemorySegment struct, byte fieldValue) {
+        struct.set(val_traffic_class$LAYOUT, val_traffic_class$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte val_hop_limit$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long val_hop_limit$OFFSET = 46;
+
+    public static byte val_hop_limit(MemorySegment struct) {
+        return struct.get(val_hop_limit$LAYOUT, val_hop_limit$OFFSET);
+    }
+
+    public static void val_hop_limit(MemorySegment struct, byte fieldValue) {
+        struct.set(val_hop_limit$LAYOUT, val_hop_limit$OFFSET, fieldValue);
+    }
+
     public static final long mask$OFFSET = 48;
     public static final long mask$SIZE = 40;
 
     /** A slice of {@code struct} over this member. */
     public static MemorySegment mask(MemorySegment struct) {
         return struct.asSlice(mask$OFFSET, mask$SIZE);
+    }
+
+    public static final long mask_src_ip$OFFSET = 48;
+    public static final long mask_src_ip$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment mask_src_ip(MemorySegment struct) {
+        return struct.asSlice(mask_src_ip$OFFSET, mask_src_ip$SIZE);
+    }
+
+    public static final long mask_dst_ip$OFFSET = 64;
+    public static final long mask_dst_ip$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment mask_dst_ip(MemorySegment struct) {
+        return struct.asSlice(mask_dst_ip$OFFSET, mask_dst_ip$SIZE);
+    }
+
+    public static final ValueLayout.OfInt mask_flow_label$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long mask_flow_label$OFFSET = 80;
+
+    public static int mask_flow_label(MemorySegment struct) {
+        return struct.get(mask_flow_label$LAYOUT, mask_flow_label$OFFSET);
+    }
+
+    public static void mask_flow_label(MemorySegment struct, int fieldValue) {
+        struct.set(mask_flow_label$LAYOUT, mask_flow_label$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte mask_next_hdr$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long mask_next_hdr$OFFSET = 84;
+
+    public static byte mask_next_hdr(MemorySegment struct) {
+        return struct.get(mask_next_hdr$LAYOUT, mask_next_hdr$OFFSET);
+    }
+
+    public static void mask_next_hdr(MemorySegment struct, byte fieldValue) {
+        struct.set(mask_next_hdr$LAYOUT, mask_next_hdr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte mask_traffic_class$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long mask_traffic_class$OFFSET = 85;
+
+    public static byte mask_traffic_class(MemorySegment struct) {
+        return struct.get(mask_traffic_class$LAYOUT, mask_traffic_class$OFFSET);
+    }
+
+    public static void mask_traffic_class(MemorySegment struct, byte fieldValue) {
+        struct.set(mask_traffic_class$LAYOUT, mask_traffic_class$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte mask_hop_limit$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long mask_hop_limit$OFFSET = 86;
+
+    public static byte mask_hop_limit(MemorySegment struct) {
+        return struct.get(mask_hop_limit$LAYOUT, mask_hop_limit$OFFSET);
+    }
+
+    public static void mask_hop_limit(MemorySegment struct, byte fieldValue) {
+        struct.set(mask_hop_limit$LAYOUT, mask_hop_limit$OFFSET, fieldValue);
     }
 }

@@ -72,11 +72,55 @@ public final class ibv_flow_spec_tcp_udp {
         return struct.asSlice(val$OFFSET, val$SIZE);
     }
 
+    public static final ValueLayout.OfShort val_dst_port$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long val_dst_port$OFFSET = 6;
+
+    public static short val_dst_port(MemorySegment struct) {
+        return struct.get(val_dst_port$LAYOUT, val_dst_port$OFFSET);
+    }
+
+    public static void val_dst_port(MemorySegment struct, short fieldValue) {
+        struct.set(val_dst_port$LAYOUT, val_dst_port$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfShort val_src_port$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long val_src_port$OFFSET = 8;
+
+    public static short val_src_port(MemorySegment struct) {
+        return struct.get(val_src_port$LAYOUT, val_src_port$OFFSET);
+    }
+
+    public static void val_src_port(MemorySegment struct, short fieldValue) {
+        struct.set(val_src_port$LAYOUT, val_src_port$OFFSET, fieldValue);
+    }
+
     public static final long mask$OFFSET = 10;
     public static final long mask$SIZE = 4;
 
     /** A slice of {@code struct} over this member. */
     public static MemorySegment mask(MemorySegment struct) {
         return struct.asSlice(mask$OFFSET, mask$SIZE);
+    }
+
+    public static final ValueLayout.OfShort mask_dst_port$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long mask_dst_port$OFFSET = 10;
+
+    public static short mask_dst_port(MemorySegment struct) {
+        return struct.get(mask_dst_port$LAYOUT, mask_dst_port$OFFSET);
+    }
+
+    public static void mask_dst_port(MemorySegment struct, short fieldValue) {
+        struct.set(mask_dst_port$LAYOUT, mask_dst_port$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfShort mask_src_port$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long mask_src_port$OFFSET = 12;
+
+    public static short mask_src_port(MemorySegment struct) {
+        return struct.get(mask_src_port$LAYOUT, mask_src_port$OFFSET);
+    }
+
+    public static void mask_src_port(MemorySegment struct, short fieldValue) {
+        struct.set(mask_src_port$LAYOUT, mask_src_port$OFFSET, fieldValue);
     }
 }

@@ -51,6 +51,36 @@ public final class ibv_global_route {
         return struct.asSlice(dgid$OFFSET, dgid$SIZE);
     }
 
+    public static final long dgid_raw$OFFSET = 0;
+    public static final long dgid_raw$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment dgid_raw(MemorySegment struct) {
+        return struct.asSlice(dgid_raw$OFFSET, dgid_raw$SIZE);
+    }
+
+    public static final ValueLayout.OfLong dgid_global_subnet_prefix$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long dgid_global_subnet_prefix$OFFSET = 0;
+
+    public static long dgid_global_subnet_prefix(MemorySegment struct) {
+        return struct.get(dgid_global_subnet_prefix$LAYOUT, dgid_global_subnet_prefix$OFFSET);
+    }
+
+    public static void dgid_global_subnet_prefix(MemorySegment struct, long fieldValue) {
+        struct.set(dgid_global_subnet_prefix$LAYOUT, dgid_global_subnet_prefix$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfLong dgid_global_interface_id$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long dgid_global_interface_id$OFFSET = 8;
+
+    public static long dgid_global_interface_id(MemorySegment struct) {
+        return struct.get(dgid_global_interface_id$LAYOUT, dgid_global_interface_id$OFFSET);
+    }
+
+    public static void dgid_global_interface_id(MemorySegment struct, long fieldValue) {
+        struct.set(dgid_global_interface_id$LAYOUT, dgid_global_interface_id$OFFSET, fieldValue);
+    }
+
     public static final ValueLayout.OfInt flow_label$LAYOUT = ValueLayout.JAVA_INT;
     public static final long flow_label$OFFSET = 16;
 

@@ -172,6 +172,61 @@ public final class ibv_qp_attr {
         return struct.asSlice(cap$OFFSET, cap$SIZE);
     }
 
+    public static final ValueLayout.OfInt cap_max_send_wr$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_send_wr$OFFSET = 36;
+
+    public static int cap_max_send_wr(MemorySegment struct) {
+        return struct.get(cap_max_send_wr$LAYOUT, cap_max_send_wr$OFFSET);
+    }
+
+    public static void cap_max_send_wr(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_send_wr$LAYOUT, cap_max_send_wr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_recv_wr$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_recv_wr$OFFSET = 40;
+
+    public static int cap_max_recv_wr(MemorySegment struct) {
+        return struct.get(cap_max_recv_wr$LAYOUT, cap_max_recv_wr$OFFSET);
+    }
+
+    public static void cap_max_recv_wr(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_recv_wr$LAYOUT, cap_max_recv_wr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_send_sge$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_send_sge$OFFSET = 44;
+
+    public static int cap_max_send_sge(MemorySegment struct) {
+        return struct.get(cap_max_send_sge$LAYOUT, cap_max_send_sge$OFFSET);
+    }
+
+    public static void cap_max_send_sge(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_send_sge$LAYOUT, cap_max_send_sge$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_recv_sge$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_recv_sge$OFFSET = 48;
+
+    public static int cap_max_recv_sge(MemorySegment struct) {
+        return struct.get(cap_max_recv_sge$LAYOUT, cap_max_recv_sge$OFFSET);
+    }
+
+    public static void cap_max_recv_sge(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_recv_sge$LAYOUT, cap_max_recv_sge$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_inline_data$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_inline_data$OFFSET = 52;
+
+    public static int cap_max_inline_data(MemorySegment struct) {
+        return struct.get(cap_max_inline_data$LAYOUT, cap_max_inline_data$OFFSET);
+    }
+
+    public static void cap_max_inline_data(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_inline_data$LAYOUT, cap_max_inline_data$OFFSET, fieldValue);
+    }
+
     public static final long ah_attr$OFFSET = 56;
     public static final long ah_attr$SIZE = 32;
 
@@ -180,12 +235,324 @@ public final class ibv_qp_attr {
         return struct.asSlice(ah_attr$OFFSET, ah_attr$SIZE);
     }
 
+    public static final long ah_attr_grh$OFFSET = 56;
+    public static final long ah_attr_grh$SIZE = 24;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment ah_attr_grh(MemorySegment struct) {
+        return struct.asSlice(ah_attr_grh$OFFSET, ah_attr_grh$SIZE);
+    }
+
+    public static final long ah_attr_grh_dgid$OFFSET = 56;
+    public static final long ah_attr_grh_dgid$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment ah_attr_grh_dgid(MemorySegment struct) {
+        return struct.asSlice(ah_attr_grh_dgid$OFFSET, ah_attr_grh_dgid$SIZE);
+    }
+
+    public static final long ah_attr_grh_dgid_raw$OFFSET = 56;
+    public static final long ah_attr_grh_dgid_raw$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment ah_attr_grh_dgid_raw(MemorySegment struct) {
+        return struct.asSlice(ah_attr_grh_dgid_raw$OFFSET, ah_attr_grh_dgid_raw$SIZE);
+    }
+
+    public static final ValueLayout.OfLong ah_attr_grh_dgid_global_subnet_prefix$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long ah_attr_grh_dgid_global_subnet_prefix$OFFSET = 56;
+
+    public static long ah_attr_grh_dgid_global_subnet_prefix(MemorySegment struct) {
+        return struct.get(ah_attr_grh_dgid_global_subnet_prefix$LAYOUT, ah_attr_grh_dgid_global_subnet_prefix$OFFSET);
+    }
+
+    public static void ah_attr_grh_dgid_global_subnet_prefix(MemorySegment struct, long fieldValue) {
+        struct.set(ah_attr_grh_dgid_global_subnet_prefix$LAYOUT, ah_attr_grh_dgid_global_subnet_prefix$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfLong ah_attr_grh_dgid_global_interface_id$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long ah_attr_grh_dgid_global_interface_id$OFFSET = 64;
+
+    public static long ah_attr_grh_dgid_global_interface_id(MemorySegment struct) {
+        return struct.get(ah_attr_grh_dgid_global_interface_id$LAYOUT, ah_attr_grh_dgid_global_interface_id$OFFSET);
+    }
+
+    public static void ah_attr_grh_dgid_global_interface_id(MemorySegment struct, long fieldValue) {
+        struct.set(ah_attr_grh_dgid_global_interface_id$LAYOUT, ah_attr_grh_dgid_global_interface_id$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt ah_attr_grh_flow_label$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long ah_attr_grh_flow_label$OFFSET = 72;
+
+    public static int ah_attr_grh_flow_label(MemorySegment struct) {
+        return struct.get(ah_attr_grh_flow_label$LAYOUT, ah_attr_grh_flow_label$OFFSET);
+    }
+
+    public static void ah_attr_grh_flow_label(MemorySegment struct, int fieldValue) {
+        struct.set(ah_attr_grh_flow_label$LAYOUT, ah_attr_grh_flow_label$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_grh_sgid_index$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_grh_sgid_index$OFFSET = 76;
+
+    public static byte ah_attr_grh_sgid_index(MemorySegment struct) {
+        return struct.get(ah_attr_grh_sgid_index$LAYOUT, ah_attr_grh_sgid_index$OFFSET);
+    }
+
+    public static void ah_attr_grh_sgid_index(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_grh_sgid_index$LAYOUT, ah_attr_grh_sgid_index$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_grh_hop_limit$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_grh_hop_limit$OFFSET = 77;
+
+    public static byte ah_attr_grh_hop_limit(MemorySegment struct) {
+        return struct.get(ah_attr_grh_hop_limit$LAYOUT, ah_attr_grh_hop_limit$OFFSET);
+    }
+
+    public static void ah_attr_grh_hop_limit(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_grh_hop_limit$LAYOUT, ah_attr_grh_hop_limit$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_grh_traffic_class$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_grh_traffic_class$OFFSET = 78;
+
+    public static byte ah_attr_grh_traffic_class(MemorySegment struct) {
+        return struct.get(ah_attr_grh_traffic_class$LAYOUT, ah_attr_grh_traffic_class$OFFSET);
+    }
+
+    public static void ah_attr_grh_traffic_class(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_grh_traffic_class$LAYOUT, ah_attr_grh_traffic_class$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfShort ah_attr_dlid$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long ah_attr_dlid$OFFSET = 80;
+
+    public static short ah_attr_dlid(MemorySegment struct) {
+        return struct.get(ah_attr_dlid$LAYOUT, ah_attr_dlid$OFFSET);
+    }
+
+    public static void ah_attr_dlid(MemorySegment struct, short fieldValue) {
+        struct.set(ah_attr_dlid$LAYOUT, ah_attr_dlid$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_sl$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_sl$OFFSET = 82;
+
+    public static byte ah_attr_sl(MemorySegment struct) {
+        return struct.get(ah_attr_sl$LAYOUT, ah_attr_sl$OFFSET);
+    }
+
+    public static void ah_attr_sl(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_sl$LAYOUT, ah_attr_sl$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_src_path_bits$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_src_path_bits$OFFSET = 83;
+
+    public static byte ah_attr_src_path_bits(MemorySegment struct) {
+        return struct.get(ah_attr_src_path_bits$LAYOUT, ah_attr_src_path_bits$OFFSET);
+    }
+
+    public static void ah_attr_src_path_bits(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_src_path_bits$LAYOUT, ah_attr_src_path_bits$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_static_rate$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_static_rate$OFFSET = 84;
+
+    public static byte ah_attr_static_rate(MemorySegment struct) {
+        return struct.get(ah_attr_static_rate$LAYOUT, ah_attr_static_rate$OFFSET);
+    }
+
+    public static void ah_attr_static_rate(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_static_rate$LAYOUT, ah_attr_static_rate$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_is_global$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_is_global$OFFSET = 85;
+
+    public static byte ah_attr_is_global(MemorySegment struct) {
+        return struct.get(ah_attr_is_global$LAYOUT, ah_attr_is_global$OFFSET);
+    }
+
+    public static void ah_attr_is_global(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_is_global$LAYOUT, ah_attr_is_global$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte ah_attr_port_num$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long ah_attr_port_num$OFFSET = 86;
+
+    public static byte ah_attr_port_num(MemorySegment struct) {
+        return struct.get(ah_attr_port_num$LAYOUT, ah_attr_port_num$OFFSET);
+    }
+
+    public static void ah_attr_port_num(MemorySegment struct, byte fieldValue) {
+        struct.set(ah_attr_port_num$LAYOUT, ah_attr_port_num$OFFSET, fieldValue);
+    }
+
     public static final long alt_ah_attr$OFFSET = 88;
     public static final long alt_ah_attr$SIZE = 32;
 
     /** A slice of {@code struct} over this member. */
     public static MemorySegment alt_ah_attr(MemorySegment struct) {
         return struct.asSlice(alt_ah_attr$OFFSET, alt_ah_attr$SIZE);
+    }
+
+    public static final long alt_ah_attr_grh$OFFSET = 88;
+    public static final long alt_ah_attr_grh$SIZE = 24;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment alt_ah_attr_grh(MemorySegment struct) {
+        return struct.asSlice(alt_ah_attr_grh$OFFSET, alt_ah_attr_grh$SIZE);
+    }
+
+    public static final long alt_ah_attr_grh_dgid$OFFSET = 88;
+    public static final long alt_ah_attr_grh_dgid$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment alt_ah_attr_grh_dgid(MemorySegment struct) {
+        return struct.asSlice(alt_ah_attr_grh_dgid$OFFSET, alt_ah_attr_grh_dgid$SIZE);
+    }
+
+    public static final long alt_ah_attr_grh_dgid_raw$OFFSET = 88;
+    public static final long alt_ah_attr_grh_dgid_raw$SIZE = 16;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment alt_ah_attr_grh_dgid_raw(MemorySegment struct) {
+        return struct.asSlice(alt_ah_attr_grh_dgid_raw$OFFSET, alt_ah_attr_grh_dgid_raw$SIZE);
+    }
+
+    public static final ValueLayout.OfLong alt_ah_attr_grh_dgid_global_subnet_prefix$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long alt_ah_attr_grh_dgid_global_subnet_prefix$OFFSET = 88;
+
+    public static long alt_ah_attr_grh_dgid_global_subnet_prefix(MemorySegment struct) {
+        return struct.get(alt_ah_attr_grh_dgid_global_subnet_prefix$LAYOUT, alt_ah_attr_grh_dgid_global_subnet_prefix$OFFSET);
+    }
+
+    public static void alt_ah_attr_grh_dgid_global_subnet_prefix(MemorySegment struct, long fieldValue) {
+        struct.set(alt_ah_attr_grh_dgid_global_subnet_prefix$LAYOUT, alt_ah_attr_grh_dgid_global_subnet_prefix$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfLong alt_ah_attr_grh_dgid_global_interface_id$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long alt_ah_attr_grh_dgid_global_interface_id$OFFSET = 96;
+
+    public static long alt_ah_attr_grh_dgid_global_interface_id(MemorySegment struct) {
+        return struct.get(alt_ah_attr_grh_dgid_global_interface_id$LAYOUT, alt_ah_attr_grh_dgid_global_interface_id$OFFSET);
+    }
+
+    public static void alt_ah_attr_grh_dgid_global_interface_id(MemorySegment struct, long fieldValue) {
+        struct.set(alt_ah_attr_grh_dgid_global_interface_id$LAYOUT, alt_ah_attr_grh_dgid_global_interface_id$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt alt_ah_attr_grh_flow_label$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long alt_ah_attr_grh_flow_label$OFFSET = 104;
+
+    public static int alt_ah_attr_grh_flow_label(MemorySegment struct) {
+        return struct.get(alt_ah_attr_grh_flow_label$LAYOUT, alt_ah_attr_grh_flow_label$OFFSET);
+    }
+
+    public static void alt_ah_attr_grh_flow_label(MemorySegment struct, int fieldValue) {
+        struct.set(alt_ah_attr_grh_flow_label$LAYOUT, alt_ah_attr_grh_flow_label$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_grh_sgid_index$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_grh_sgid_index$OFFSET = 108;
+
+    public static byte alt_ah_attr_grh_sgid_index(MemorySegment struct) {
+        return struct.get(alt_ah_attr_grh_sgid_index$LAYOUT, alt_ah_attr_grh_sgid_index$OFFSET);
+    }
+
+    public static void alt_ah_attr_grh_sgid_index(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_grh_sgid_index$LAYOUT, alt_ah_attr_grh_sgid_index$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_grh_hop_limit$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_grh_hop_limit$OFFSET = 109;
+
+    public static byte alt_ah_attr_grh_hop_limit(MemorySegment struct) {
+        return struct.get(alt_ah_attr_grh_hop_limit$LAYOUT, alt_ah_attr_grh_hop_limit$OFFSET);
+    }
+
+    public static void alt_ah_attr_grh_hop_limit(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_grh_hop_limit$LAYOUT, alt_ah_attr_grh_hop_limit$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_grh_traffic_class$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_grh_traffic_class$OFFSET = 110;
+
+    public static byte alt_ah_attr_grh_traffic_class(MemorySegment struct) {
+        return struct.get(alt_ah_attr_grh_traffic_class$LAYOUT, alt_ah_attr_grh_traffic_class$OFFSET);
+    }
+
+    public static void alt_ah_attr_grh_traffic_class(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_grh_traffic_class$LAYOUT, alt_ah_attr_grh_traffic_class$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfShort alt_ah_attr_dlid$LAYOUT = ValueLayout.JAVA_SHORT;
+    public static final long alt_ah_attr_dlid$OFFSET = 112;
+
+    public static short alt_ah_attr_dlid(MemorySegment struct) {
+        return struct.get(alt_ah_attr_dlid$LAYOUT, alt_ah_attr_dlid$OFFSET);
+    }
+
+    public static void alt_ah_attr_dlid(MemorySegment struct, short fieldValue) {
+        struct.set(alt_ah_attr_dlid$LAYOUT, alt_ah_attr_dlid$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_sl$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_sl$OFFSET = 114;
+
+    public static byte alt_ah_attr_sl(MemorySegment struct) {
+        return struct.get(alt_ah_attr_sl$LAYOUT, alt_ah_attr_sl$OFFSET);
+    }
+
+    public static void alt_ah_attr_sl(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_sl$LAYOUT, alt_ah_attr_sl$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_src_path_bits$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_src_path_bits$OFFSET = 115;
+
+    public static byte alt_ah_attr_src_path_bits(MemorySegment struct) {
+        return struct.get(alt_ah_attr_src_path_bits$LAYOUT, alt_ah_attr_src_path_bits$OFFSET);
+    }
+
+    public static void alt_ah_attr_src_path_bits(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_src_path_bits$LAYOUT, alt_ah_attr_src_path_bits$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_static_rate$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_static_rate$OFFSET = 116;
+
+    public static byte alt_ah_attr_static_rate(MemorySegment struct) {
+        return struct.get(alt_ah_attr_static_rate$LAYOUT, alt_ah_attr_static_rate$OFFSET);
+    }
+
+    public static void alt_ah_attr_static_rate(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_static_rate$LAYOUT, alt_ah_attr_static_rate$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_is_global$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_is_global$OFFSET = 117;
+
+    public static byte alt_ah_attr_is_global(MemorySegment struct) {
+        return struct.get(alt_ah_attr_is_global$LAYOUT, alt_ah_attr_is_global$OFFSET);
+    }
+
+    public static void alt_ah_attr_is_global(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_is_global$LAYOUT, alt_ah_attr_is_global$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfByte alt_ah_attr_port_num$LAYOUT = ValueLayout.JAVA_BYTE;
+    public static final long alt_ah_attr_port_num$OFFSET = 118;
+
+    public static byte alt_ah_attr_port_num(MemorySegment struct) {
+        return struct.get(alt_ah_attr_port_num$LAYOUT, alt_ah_attr_port_num$OFFSET);
+    }
+
+    public static void alt_ah_attr_port_num(MemorySegment struct, byte fieldValue) {
+        struct.set(alt_ah_attr_port_num$LAYOUT, alt_ah_attr_port_num$OFFSET, fieldValue);
     }
 
     public static final ValueLayout.OfShort pkey_index$LAYOUT = ValueLayout.JAVA_SHORT;

@@ -97,6 +97,61 @@ public final class ibv_qp_init_attr {
         return struct.asSlice(cap$OFFSET, cap$SIZE);
     }
 
+    public static final ValueLayout.OfInt cap_max_send_wr$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_send_wr$OFFSET = 32;
+
+    public static int cap_max_send_wr(MemorySegment struct) {
+        return struct.get(cap_max_send_wr$LAYOUT, cap_max_send_wr$OFFSET);
+    }
+
+    public static void cap_max_send_wr(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_send_wr$LAYOUT, cap_max_send_wr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_recv_wr$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_recv_wr$OFFSET = 36;
+
+    public static int cap_max_recv_wr(MemorySegment struct) {
+        return struct.get(cap_max_recv_wr$LAYOUT, cap_max_recv_wr$OFFSET);
+    }
+
+    public static void cap_max_recv_wr(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_recv_wr$LAYOUT, cap_max_recv_wr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_send_sge$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_send_sge$OFFSET = 40;
+
+    public static int cap_max_send_sge(MemorySegment struct) {
+        return struct.get(cap_max_send_sge$LAYOUT, cap_max_send_sge$OFFSET);
+    }
+
+    public static void cap_max_send_sge(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_send_sge$LAYOUT, cap_max_send_sge$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_recv_sge$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_recv_sge$OFFSET = 44;
+
+    public static int cap_max_recv_sge(MemorySegment struct) {
+        return struct.get(cap_max_recv_sge$LAYOUT, cap_max_recv_sge$OFFSET);
+    }
+
+    public static void cap_max_recv_sge(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_recv_sge$LAYOUT, cap_max_recv_sge$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt cap_max_inline_data$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long cap_max_inline_data$OFFSET = 48;
+
+    public static int cap_max_inline_data(MemorySegment struct) {
+        return struct.get(cap_max_inline_data$LAYOUT, cap_max_inline_data$OFFSET);
+    }
+
+    public static void cap_max_inline_data(MemorySegment struct, int fieldValue) {
+        struct.set(cap_max_inline_data$LAYOUT, cap_max_inline_data$OFFSET, fieldValue);
+    }
+
     public static final ValueLayout.OfInt qp_type$LAYOUT = ValueLayout.JAVA_INT;
     public static final long qp_type$OFFSET = 52;
 

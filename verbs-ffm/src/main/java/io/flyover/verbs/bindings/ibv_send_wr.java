@@ -304,6 +304,50 @@ public final class ibv_send_wr {
         return struct.asSlice(bind_mw_bind_info$OFFSET, bind_mw_bind_info$SIZE);
     }
 
+    public static final AddressLayout bind_mw_bind_info_mr$LAYOUT = ValueLayout.ADDRESS;
+    public static final long bind_mw_bind_info_mr$OFFSET = 96;
+
+    public static MemorySegment bind_mw_bind_info_mr(MemorySegment struct) {
+        return struct.get(bind_mw_bind_info_mr$LAYOUT, bind_mw_bind_info_mr$OFFSET);
+    }
+
+    public static void bind_mw_bind_info_mr(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(bind_mw_bind_info_mr$LAYOUT, bind_mw_bind_info_mr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfLong bind_mw_bind_info_addr$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long bind_mw_bind_info_addr$OFFSET = 104;
+
+    public static long bind_mw_bind_info_addr(MemorySegment struct) {
+        return struct.get(bind_mw_bind_info_addr$LAYOUT, bind_mw_bind_info_addr$OFFSET);
+    }
+
+    public static void bind_mw_bind_info_addr(MemorySegment struct, long fieldValue) {
+        struct.set(bind_mw_bind_info_addr$LAYOUT, bind_mw_bind_info_addr$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfLong bind_mw_bind_info_length$LAYOUT = ValueLayout.JAVA_LONG;
+    public static final long bind_mw_bind_info_length$OFFSET = 112;
+
+    public static long bind_mw_bind_info_length(MemorySegment struct) {
+        return struct.get(bind_mw_bind_info_length$LAYOUT, bind_mw_bind_info_length$OFFSET);
+    }
+
+    public static void bind_mw_bind_info_length(MemorySegment struct, long fieldValue) {
+        struct.set(bind_mw_bind_info_length$LAYOUT, bind_mw_bind_info_length$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt bind_mw_bind_info_mw_access_flags$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long bind_mw_bind_info_mw_access_flags$OFFSET = 120;
+
+    public static int bind_mw_bind_info_mw_access_flags(MemorySegment struct) {
+        return struct.get(bind_mw_bind_info_mw_access_flags$LAYOUT, bind_mw_bind_info_mw_access_flags$OFFSET);
+    }
+
+    public static void bind_mw_bind_info_mw_access_flags(MemorySegment struct, int fieldValue) {
+        struct.set(bind_mw_bind_info_mw_access_flags$LAYOUT, bind_mw_bind_info_mw_access_flags$OFFSET, fieldValue);
+    }
+
     public static final AddressLayout tso_hdr$LAYOUT = ValueLayout.ADDRESS;
     public static final long tso_hdr$OFFSET = 80;
 

@@ -526,6 +526,429 @@ public final class verbs_context {
         return struct.asSlice(context$OFFSET, context$SIZE);
     }
 
+    public static final AddressLayout context_device$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_device$OFFSET = 320;
+
+    public static MemorySegment context_device(MemorySegment struct) {
+        return struct.get(context_device$LAYOUT, context_device$OFFSET);
+    }
+
+    public static void context_device(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_device$LAYOUT, context_device$OFFSET, fieldValue);
+    }
+
+    public static final long context_ops$OFFSET = 328;
+    public static final long context_ops$SIZE = 256;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment context_ops(MemorySegment struct) {
+        return struct.asSlice(context_ops$OFFSET, context_ops$SIZE);
+    }
+
+    public static final AddressLayout context_ops__compat_query_device$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_query_device$OFFSET = 328;
+
+    public static MemorySegment context_ops__compat_query_device(MemorySegment struct) {
+        return struct.get(context_ops__compat_query_device$LAYOUT, context_ops__compat_query_device$OFFSET);
+    }
+
+    public static void context_ops__compat_query_device(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_query_device$LAYOUT, context_ops__compat_query_device$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_query_port$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_query_port$OFFSET = 336;
+
+    public static MemorySegment context_ops__compat_query_port(MemorySegment struct) {
+        return struct.get(context_ops__compat_query_port$LAYOUT, context_ops__compat_query_port$OFFSET);
+    }
+
+    public static void context_ops__compat_query_port(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_query_port$LAYOUT, context_ops__compat_query_port$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_alloc_pd$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_alloc_pd$OFFSET = 344;
+
+    public static MemorySegment context_ops__compat_alloc_pd(MemorySegment struct) {
+        return struct.get(context_ops__compat_alloc_pd$LAYOUT, context_ops__compat_alloc_pd$OFFSET);
+    }
+
+    public static void context_ops__compat_alloc_pd(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_alloc_pd$LAYOUT, context_ops__compat_alloc_pd$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_dealloc_pd$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_dealloc_pd$OFFSET = 352;
+
+    public static MemorySegment context_ops__compat_dealloc_pd(MemorySegment struct) {
+        return struct.get(context_ops__compat_dealloc_pd$LAYOUT, context_ops__compat_dealloc_pd$OFFSET);
+    }
+
+    public static void context_ops__compat_dealloc_pd(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_dealloc_pd$LAYOUT, context_ops__compat_dealloc_pd$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_reg_mr$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_reg_mr$OFFSET = 360;
+
+    public static MemorySegment context_ops__compat_reg_mr(MemorySegment struct) {
+        return struct.get(context_ops__compat_reg_mr$LAYOUT, context_ops__compat_reg_mr$OFFSET);
+    }
+
+    public static void context_ops__compat_reg_mr(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_reg_mr$LAYOUT, context_ops__compat_reg_mr$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_rereg_mr$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_rereg_mr$OFFSET = 368;
+
+    public static MemorySegment context_ops__compat_rereg_mr(MemorySegment struct) {
+        return struct.get(context_ops__compat_rereg_mr$LAYOUT, context_ops__compat_rereg_mr$OFFSET);
+    }
+
+    public static void context_ops__compat_rereg_mr(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_rereg_mr$LAYOUT, context_ops__compat_rereg_mr$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_dereg_mr$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_dereg_mr$OFFSET = 376;
+
+    public static MemorySegment context_ops__compat_dereg_mr(MemorySegment struct) {
+        return struct.get(context_ops__compat_dereg_mr$LAYOUT, context_ops__compat_dereg_mr$OFFSET);
+    }
+
+    public static void context_ops__compat_dereg_mr(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_dereg_mr$LAYOUT, context_ops__compat_dereg_mr$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_alloc_mw$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_alloc_mw$OFFSET = 384;
+
+    public static MemorySegment context_ops_alloc_mw(MemorySegment struct) {
+        return struct.get(context_ops_alloc_mw$LAYOUT, context_ops_alloc_mw$OFFSET);
+    }
+
+    public static void context_ops_alloc_mw(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_alloc_mw$LAYOUT, context_ops_alloc_mw$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_bind_mw$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_bind_mw$OFFSET = 392;
+
+    public static MemorySegment context_ops_bind_mw(MemorySegment struct) {
+        return struct.get(context_ops_bind_mw$LAYOUT, context_ops_bind_mw$OFFSET);
+    }
+
+    public static void context_ops_bind_mw(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_bind_mw$LAYOUT, context_ops_bind_mw$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_dealloc_mw$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_dealloc_mw$OFFSET = 400;
+
+    public static MemorySegment context_ops_dealloc_mw(MemorySegment struct) {
+        return struct.get(context_ops_dealloc_mw$LAYOUT, context_ops_dealloc_mw$OFFSET);
+    }
+
+    public static void context_ops_dealloc_mw(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_dealloc_mw$LAYOUT, context_ops_dealloc_mw$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_create_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_create_cq$OFFSET = 408;
+
+    public static MemorySegment context_ops__compat_create_cq(MemorySegment struct) {
+        return struct.get(context_ops__compat_create_cq$LAYOUT, context_ops__compat_create_cq$OFFSET);
+    }
+
+    public static void context_ops__compat_create_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_create_cq$LAYOUT, context_ops__compat_create_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_poll_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_poll_cq$OFFSET = 416;
+
+    public static MemorySegment context_ops_poll_cq(MemorySegment struct) {
+        return struct.get(context_ops_poll_cq$LAYOUT, context_ops_poll_cq$OFFSET);
+    }
+
+    public static void context_ops_poll_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_poll_cq$LAYOUT, context_ops_poll_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_req_notify_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_req_notify_cq$OFFSET = 424;
+
+    public static MemorySegment context_ops_req_notify_cq(MemorySegment struct) {
+        return struct.get(context_ops_req_notify_cq$LAYOUT, context_ops_req_notify_cq$OFFSET);
+    }
+
+    public static void context_ops_req_notify_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_req_notify_cq$LAYOUT, context_ops_req_notify_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_cq_event$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_cq_event$OFFSET = 432;
+
+    public static MemorySegment context_ops__compat_cq_event(MemorySegment struct) {
+        return struct.get(context_ops__compat_cq_event$LAYOUT, context_ops__compat_cq_event$OFFSET);
+    }
+
+    public static void context_ops__compat_cq_event(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_cq_event$LAYOUT, context_ops__compat_cq_event$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_resize_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_resize_cq$OFFSET = 440;
+
+    public static MemorySegment context_ops__compat_resize_cq(MemorySegment struct) {
+        return struct.get(context_ops__compat_resize_cq$LAYOUT, context_ops__compat_resize_cq$OFFSET);
+    }
+
+    public static void context_ops__compat_resize_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_resize_cq$LAYOUT, context_ops__compat_resize_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_destroy_cq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_destroy_cq$OFFSET = 448;
+
+    public static MemorySegment context_ops__compat_destroy_cq(MemorySegment struct) {
+        return struct.get(context_ops__compat_destroy_cq$LAYOUT, context_ops__compat_destroy_cq$OFFSET);
+    }
+
+    public static void context_ops__compat_destroy_cq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_destroy_cq$LAYOUT, context_ops__compat_destroy_cq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_create_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_create_srq$OFFSET = 456;
+
+    public static MemorySegment context_ops__compat_create_srq(MemorySegment struct) {
+        return struct.get(context_ops__compat_create_srq$LAYOUT, context_ops__compat_create_srq$OFFSET);
+    }
+
+    public static void context_ops__compat_create_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_create_srq$LAYOUT, context_ops__compat_create_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_modify_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_modify_srq$OFFSET = 464;
+
+    public static MemorySegment context_ops__compat_modify_srq(MemorySegment struct) {
+        return struct.get(context_ops__compat_modify_srq$LAYOUT, context_ops__compat_modify_srq$OFFSET);
+    }
+
+    public static void context_ops__compat_modify_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_modify_srq$LAYOUT, context_ops__compat_modify_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_query_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_query_srq$OFFSET = 472;
+
+    public static MemorySegment context_ops__compat_query_srq(MemorySegment struct) {
+        return struct.get(context_ops__compat_query_srq$LAYOUT, context_ops__compat_query_srq$OFFSET);
+    }
+
+    public static void context_ops__compat_query_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_query_srq$LAYOUT, context_ops__compat_query_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_destroy_srq$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_destroy_srq$OFFSET = 480;
+
+    public static MemorySegment context_ops__compat_destroy_srq(MemorySegment struct) {
+        return struct.get(context_ops__compat_destroy_srq$LAYOUT, context_ops__compat_destroy_srq$OFFSET);
+    }
+
+    public static void context_ops__compat_destroy_srq(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_destroy_srq$LAYOUT, context_ops__compat_destroy_srq$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_post_srq_recv$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_post_srq_recv$OFFSET = 488;
+
+    public static MemorySegment context_ops_post_srq_recv(MemorySegment struct) {
+        return struct.get(context_ops_post_srq_recv$LAYOUT, context_ops_post_srq_recv$OFFSET);
+    }
+
+    public static void context_ops_post_srq_recv(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_post_srq_recv$LAYOUT, context_ops_post_srq_recv$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_create_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_create_qp$OFFSET = 496;
+
+    public static MemorySegment context_ops__compat_create_qp(MemorySegment struct) {
+        return struct.get(context_ops__compat_create_qp$LAYOUT, context_ops__compat_create_qp$OFFSET);
+    }
+
+    public static void context_ops__compat_create_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_create_qp$LAYOUT, context_ops__compat_create_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_query_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_query_qp$OFFSET = 504;
+
+    public static MemorySegment context_ops__compat_query_qp(MemorySegment struct) {
+        return struct.get(context_ops__compat_query_qp$LAYOUT, context_ops__compat_query_qp$OFFSET);
+    }
+
+    public static void context_ops__compat_query_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_query_qp$LAYOUT, context_ops__compat_query_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_modify_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_modify_qp$OFFSET = 512;
+
+    public static MemorySegment context_ops__compat_modify_qp(MemorySegment struct) {
+        return struct.get(context_ops__compat_modify_qp$LAYOUT, context_ops__compat_modify_qp$OFFSET);
+    }
+
+    public static void context_ops__compat_modify_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_modify_qp$LAYOUT, context_ops__compat_modify_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_destroy_qp$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_destroy_qp$OFFSET = 520;
+
+    public static MemorySegment context_ops__compat_destroy_qp(MemorySegment struct) {
+        return struct.get(context_ops__compat_destroy_qp$LAYOUT, context_ops__compat_destroy_qp$OFFSET);
+    }
+
+    public static void context_ops__compat_destroy_qp(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_destroy_qp$LAYOUT, context_ops__compat_destroy_qp$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_post_send$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_post_send$OFFSET = 528;
+
+    public static MemorySegment context_ops_post_send(MemorySegment struct) {
+        return struct.get(context_ops_post_send$LAYOUT, context_ops_post_send$OFFSET);
+    }
+
+    public static void context_ops_post_send(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_post_send$LAYOUT, context_ops_post_send$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops_post_recv$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops_post_recv$OFFSET = 536;
+
+    public static MemorySegment context_ops_post_recv(MemorySegment struct) {
+        return struct.get(context_ops_post_recv$LAYOUT, context_ops_post_recv$OFFSET);
+    }
+
+    public static void context_ops_post_recv(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops_post_recv$LAYOUT, context_ops_post_recv$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_create_ah$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_create_ah$OFFSET = 544;
+
+    public static MemorySegment context_ops__compat_create_ah(MemorySegment struct) {
+        return struct.get(context_ops__compat_create_ah$LAYOUT, context_ops__compat_create_ah$OFFSET);
+    }
+
+    public static void context_ops__compat_create_ah(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_create_ah$LAYOUT, context_ops__compat_create_ah$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_destroy_ah$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_destroy_ah$OFFSET = 552;
+
+    public static MemorySegment context_ops__compat_destroy_ah(MemorySegment struct) {
+        return struct.get(context_ops__compat_destroy_ah$LAYOUT, context_ops__compat_destroy_ah$OFFSET);
+    }
+
+    public static void context_ops__compat_destroy_ah(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_destroy_ah$LAYOUT, context_ops__compat_destroy_ah$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_attach_mcast$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_attach_mcast$OFFSET = 560;
+
+    public static MemorySegment context_ops__compat_attach_mcast(MemorySegment struct) {
+        return struct.get(context_ops__compat_attach_mcast$LAYOUT, context_ops__compat_attach_mcast$OFFSET);
+    }
+
+    public static void context_ops__compat_attach_mcast(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_attach_mcast$LAYOUT, context_ops__compat_attach_mcast$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_detach_mcast$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_detach_mcast$OFFSET = 568;
+
+    public static MemorySegment context_ops__compat_detach_mcast(MemorySegment struct) {
+        return struct.get(context_ops__compat_detach_mcast$LAYOUT, context_ops__compat_detach_mcast$OFFSET);
+    }
+
+    public static void context_ops__compat_detach_mcast(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_detach_mcast$LAYOUT, context_ops__compat_detach_mcast$OFFSET, fieldValue);
+    }
+
+    public static final AddressLayout context_ops__compat_async_event$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_ops__compat_async_event$OFFSET = 576;
+
+    public static MemorySegment context_ops__compat_async_event(MemorySegment struct) {
+        return struct.get(context_ops__compat_async_event$LAYOUT, context_ops__compat_async_event$OFFSET);
+    }
+
+    public static void context_ops__compat_async_event(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_ops__compat_async_event$LAYOUT, context_ops__compat_async_event$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt context_cmd_fd$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long context_cmd_fd$OFFSET = 584;
+
+    public static int context_cmd_fd(MemorySegment struct) {
+        return struct.get(context_cmd_fd$LAYOUT, context_cmd_fd$OFFSET);
+    }
+
+    public static void context_cmd_fd(MemorySegment struct, int fieldValue) {
+        struct.set(context_cmd_fd$LAYOUT, context_cmd_fd$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt context_async_fd$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long context_async_fd$OFFSET = 588;
+
+    public static int context_async_fd(MemorySegment struct) {
+        return struct.get(context_async_fd$LAYOUT, context_async_fd$OFFSET);
+    }
+
+    public static void context_async_fd(MemorySegment struct, int fieldValue) {
+        struct.set(context_async_fd$LAYOUT, context_async_fd$OFFSET, fieldValue);
+    }
+
+    public static final ValueLayout.OfInt context_num_comp_vectors$LAYOUT = ValueLayout.JAVA_INT;
+    public static final long context_num_comp_vectors$OFFSET = 592;
+
+    public static int context_num_comp_vectors(MemorySegment struct) {
+        return struct.get(context_num_comp_vectors$LAYOUT, context_num_comp_vectors$OFFSET);
+    }
+
+    public static void context_num_comp_vectors(MemorySegment struct, int fieldValue) {
+        struct.set(context_num_comp_vectors$LAYOUT, context_num_comp_vectors$OFFSET, fieldValue);
+    }
+
+    public static final long context_mutex$OFFSET = 600;
+    public static final long context_mutex$SIZE = 40;
+
+    /** A slice of {@code struct} over this member. */
+    public static MemorySegment context_mutex(MemorySegment struct) {
+        return struct.asSlice(context_mutex$OFFSET, context_mutex$SIZE);
+    }
+
+    public static final AddressLayout context_abi_compat$LAYOUT = ValueLayout.ADDRESS;
+    public static final long context_abi_compat$OFFSET = 640;
+
+    public static MemorySegment context_abi_compat(MemorySegment struct) {
+        return struct.get(context_abi_compat$LAYOUT, context_abi_compat$OFFSET);
+    }
+
+    public static void context_abi_compat(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(context_abi_compat$LAYOUT, context_abi_compat$OFFSET, fieldValue);
+    }
+
     /** The function-pointer type of query_port: int (*)(ptr, u8, ptr, size). */
     public static final class query_port {
         private query_port() {}
