@@ -523,6 +523,11 @@ public final class verbs_h {{
         return (int) ERRNO.get(state, 0L);
     }}
 
+    /** Sets the errno held in {{@code state}}, for hand-written calls that fail before calling anything. */
+    public static void errno(MemorySegment state, int value) {{
+        ERRNO.set(state, 0L, value);
+    }}
+
     static MemorySegment findOrThrow(String symbol) {{
         return Libibverbs.lookup().find(symbol)
                 .orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol in " + Libibverbs.name() + ": " + symbol));

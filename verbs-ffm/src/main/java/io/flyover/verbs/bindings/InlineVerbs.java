@@ -1,7 +1,9 @@
 package io.flyover.verbs.bindings;
 
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 
 /**
  * Hand translations of the {@code static inline} functions of {@code <infiniband/verbs.h>}, which no
@@ -18,6 +20,9 @@ public final class InlineVerbs {
     public static final long VERBS_ABI_IS_EXTENDED = -1L;
     /** What {@code ibv_destroy_flow} returns, and {@code ibv_create_flow} leaves in errno, without support. */
     public static final int EOPNOTSUPP = 95;
+
+    private static final MethodHandle CREATE_FLOW_CAPTURING_ERRNO =
+            Linker.nativeLinker().downcallHandle(verbs_context.ibv_create_flow.DESC, verbs_h.CAPTURE_ERRNO);
 
     private InlineVerbs() {}
 
@@ -120,6 +125,24 @@ public final class InlineVerbs {
             return MemorySegment.NULL;
         }
         return verbs_context.ibv_create_flow.invoke(fp, qp, flowAttr);
+    }
+
+    /**
+     * {@code ibv_create_flow} with the errno it leaves captured in {@code errnoState}
+     * ({@link verbs_h#errnoState}): EOPNOTSUPP when the provider has no flow steering, as the C sets it.
+     */
+    public static MemorySegment ibv_create_flow(MemorySegment errnoState, MemorySegment qp, MemorySegment flowAttr) {
+        MemorySegment fp = createFlowFunction(qp);
+        if (fp.equals(MemorySegment.NULL)) {
+            verbs_h.errno(errnoState, EOPNOTSUPP);
+            return MemorySegment.NULL;
+        }
+        verbs_h.errno(errnoState, 0);
+        try {
+            return (MemorySegment) CREATE_FLOW_CAPTURING_ERRNO.invokeExact(fp, errnoState, qp, flowAttr);
+        } catch (Throwable t) {
+            throw new AssertionError("should not reach here", t);
+        }
     }
 
     /** verbs.h:2457 {@code ibv_destroy_flow}: 0, an errno, or {@link #EOPNOTSUPP}. */
