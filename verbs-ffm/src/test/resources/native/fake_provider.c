@@ -288,3 +288,225 @@ const uint8_t *fake_flow_attr(int i) { return flow_attrs[i]; }
 int fake_flow_size(int i) { return flow_sizes[i]; }
 int fake_flow_destroyed(int i) { return flow_destroyed[i]; }
 struct ibv_flow *fake_flow_handle(int i) { return flow_handles[i]; }
+
+/*
+ * ---- A stand-in for libibverbs' exported set-up functions ----
+ * FakeLibibverbsTest loads this library in place of libibverbs.so.1 (system property
+ * flyover.verbs.library), so VerbsRawQueue's real set-up and tear-down sequence runs against it.
+ * Each call is logged; fake_fail_setup(step, errno) makes one step fail as the real one would.
+ */
+#undef ibv_query_port /* the header's macro over ___ibv_query_port: define the exported symbols themselves */
+#undef ibv_reg_mr
+
+enum { STEP_NONE, STEP_LIST, STEP_NO_DEVICES, STEP_OPEN, STEP_QUERY_DEVICE, STEP_PD, STEP_REG_MR, STEP_CHANNEL,
+       STEP_CQ, STEP_QP, STEP_MODIFY_RTR };
+
+static int fail_step, fail_errno;
+static char call_log[8192];
+static int live_objects;
+static struct ibv_device fake_device = { .name = "fake_mlx5_0", .dev_name = "uverbs0" };
+static uint64_t reg_addr, reg_length;
+static int reg_access;
+static struct ibv_qp_init_attr qp_init;
+static struct ibv_comp_channel *recv_channel_seen;
+static int modify_state[8], modify_mask[8], modify_port[8], modify_count;
+
+void fake_fail_setup(int step, int err) { fail_step = step; fail_errno = err; }
+const char *fake_calls(void) { return call_log; }
+int fake_live_objects(void) { return live_objects; }
+uint64_t fake_reg_addr(void) { return reg_addr; }
+uint64_t fake_reg_length(void) { return reg_length; }
+int fake_reg_access(void) { return reg_access; }
+const struct ibv_qp_init_attr *fake_qp_init(void) { return &qp_init; }
+int fake_recv_channel_seen(void) { return recv_channel_seen != NULL; }
+int fake_modify_count(void) { return modify_count; }
+int fake_modify_state(int i) { return modify_state[i]; }
+int fake_modify_mask(int i) { return modify_mask[i]; }
+int fake_modify_port(int i) { return modify_port[i]; }
+
+void fake_reset_setup(void) {
+    fail_step = STEP_NONE;
+    call_log[0] = 0;
+    modify_count = 0;
+    recv_channel_seen = NULL;
+}
+
+static void logcall(const char *name) {
+    size_t used = strlen(call_log);
+    if (used + strlen(name) + 2 < sizeof(call_log)) {
+        strcat(call_log, call_log[0] ? " " : "");
+        strcat(call_log, name);
+    }
+}
+
+static int failing(int step) {
+    if (fail_step == step) {
+        errno = fail_errno;
+        return 1;
+    }
+    return 0;
+}
+
+static int fork_init_calls;
+int fake_fork_init_calls(void) { return fork_init_calls; }
+
+int ibv_fork_init(void) { logcall("ibv_fork_init"); fork_init_calls++; return 0; }
+
+struct ibv_device **ibv_get_device_list(int *num_devices) {
+    logcall("ibv_get_device_list");
+    if (failing(STEP_LIST)) {
+        return NULL;
+    }
+    struct ibv_device **list = calloc(2, sizeof(*list));
+    int n = fail_step == STEP_NO_DEVICES ? 0 : 1;
+    list[0] = n ? &fake_device : NULL;
+    if (num_devices) {
+        *num_devices = n;
+    }
+    return list;
+}
+
+void ibv_free_device_list(struct ibv_device **list) { logcall("ibv_free_device_list"); free(list); }
+const char *ibv_get_device_name(struct ibv_device *device) { logcall("ibv_get_device_name"); return device->name; }
+
+struct ibv_context *ibv_open_device(struct ibv_device *device) {
+    logcall("ibv_open_device");
+    if (failing(STEP_OPEN)) {
+        return NULL;
+    }
+    live_objects++;
+    struct ibv_context *c = fake_open();
+    c->device = device;
+    return c;
+}
+
+int ibv_close_device(struct ibv_context *context) { logcall("ibv_close_device"); live_objects--; fake_close(context); return 0; }
+
+int ibv_query_device(struct ibv_context *context, struct ibv_device_attr *attr) {
+    logcall("ibv_query_device");
+    if (fail_step == STEP_QUERY_DEVICE) {
+        return fail_errno;
+    }
+    memset(attr, 0, sizeof(*attr));
+    strcpy(attr->fw_ver, "16.35.0000");
+    attr->phys_port_cnt = 1;
+    attr->max_qp_wr = 32768;
+    attr->device_cap_flags = IBV_DEVICE_RAW_IP_CSUM | IBV_DEVICE_MANAGED_FLOW_STEERING;
+    return 0;
+}
+
+/* The compatibility symbol: the header's ibv_query_port macro must not reach it when the context is extended. */
+int ibv_query_port(struct ibv_context *context, uint8_t port_num, struct _compat_ibv_port_attr *attr) {
+    logcall("ibv_query_port(compat)");
+    return ENOSYS;
+}
+
+int ibv_query_gid(struct ibv_context *context, uint8_t port_num, int index, union ibv_gid *gid) {
+    logcall("ibv_query_gid");
+    memset(gid, 0, sizeof(*gid));
+    return 0;
+}
+
+struct ibv_pd *ibv_alloc_pd(struct ibv_context *context) {
+    logcall("ibv_alloc_pd");
+    if (failing(STEP_PD)) {
+        return NULL;
+    }
+    live_objects++;
+    struct ibv_pd *pd = calloc(1, sizeof(*pd));
+    pd->context = context;
+    return pd;
+}
+
+int ibv_dealloc_pd(struct ibv_pd *pd) { logcall("ibv_dealloc_pd"); live_objects--; free(pd); return 0; }
+
+struct ibv_mr *ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access) {
+    logcall("ibv_reg_mr");
+    if (failing(STEP_REG_MR)) {
+        return NULL;
+    }
+    live_objects++;
+    reg_addr = (uintptr_t) addr;
+    reg_length = length;
+    reg_access = access;
+    struct ibv_mr *mr = calloc(1, sizeof(*mr));
+    mr->context = pd->context;
+    mr->pd = pd;
+    mr->addr = addr;
+    mr->length = length;
+    mr->lkey = 0x1234abcd;
+    mr->rkey = 0x4321;
+    return mr;
+}
+
+int ibv_dereg_mr(struct ibv_mr *mr) { logcall("ibv_dereg_mr"); live_objects--; free(mr); return 0; }
+
+struct ibv_comp_channel *ibv_create_comp_channel(struct ibv_context *context) {
+    logcall("ibv_create_comp_channel");
+    if (failing(STEP_CHANNEL)) {
+        return NULL;
+    }
+    live_objects++;
+    struct ibv_comp_channel *c = calloc(1, sizeof(*c));
+    c->context = context;
+    c->fd = 1000;
+    return c;
+}
+
+int ibv_destroy_comp_channel(struct ibv_comp_channel *channel) {
+    logcall("ibv_destroy_comp_channel");
+    live_objects--;
+    free(channel);
+    return 0;
+}
+
+struct ibv_cq *ibv_create_cq(struct ibv_context *context, int cqe, void *cq_context, struct ibv_comp_channel *channel,
+                             int comp_vector) {
+    logcall("ibv_create_cq");
+    if (failing(STEP_CQ)) {
+        return NULL;
+    }
+    live_objects++;
+    if (channel) {
+        recv_channel_seen = channel;
+    }
+    struct ibv_cq *cq = fake_create_cq(context, cqe);
+    cq->channel = channel;
+    return cq;
+}
+
+int ibv_destroy_cq(struct ibv_cq *cq) { logcall("ibv_destroy_cq"); live_objects--; fake_destroy_cq(cq); return 0; }
+
+struct ibv_qp *ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *init) {
+    logcall("ibv_create_qp");
+    qp_init = *init;
+    if (failing(STEP_QP)) {
+        return NULL;
+    }
+    live_objects++;
+    /* Like mlx5, grant at least what was asked, the inline size rounded to what the WQE holds. */
+    init->cap.max_inline_data = init->cap.max_inline_data > 0 ? 188 + 256 : 0;
+    struct ibv_qp *qp = fake_create_qp(pd->context, init->send_cq, init->recv_cq, 0x99);
+    qp->pd = pd;
+    qp->state = IBV_QPS_RESET;
+    return qp;
+}
+
+int ibv_destroy_qp(struct ibv_qp *qp) { logcall("ibv_destroy_qp"); live_objects--; fake_destroy_qp(qp); return 0; }
+
+int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask) {
+    logcall("ibv_modify_qp");
+    if (modify_count < 8) {
+        modify_state[modify_count] = attr->qp_state;
+        modify_mask[modify_count] = attr_mask;
+        modify_port[modify_count] = attr->port_num;
+        modify_count++;
+    }
+    if (fail_step == STEP_MODIFY_RTR && attr->qp_state == IBV_QPS_RTR) {
+        return fail_errno;
+    }
+    qp->state = attr->qp_state;
+    return 0;
+}
+
+const char *ibv_wc_status_str(enum ibv_wc_status status) { return "fake provider"; }

@@ -403,6 +403,11 @@ public final class VerbsNetDevice implements NetDevice {
         }
     }
 
+    /** The queue pair this device drives. */
+    RawQueue queue() {
+        return queue;
+    }
+
     /** The flow rules installed now. */
     public int flowRuleCount() {
         return flows.size();

@@ -139,6 +139,31 @@ public final class FakeProvider {
         return callPtr("fake_flow_attr", size, i).toArray(ValueLayout.JAVA_BYTE);
     }
 
+    // --- the libibverbs stand-in (FakeLibibverbsTest) ---
+    public static final int STEP_LIST = 1, STEP_NO_DEVICES = 2, STEP_OPEN = 3, STEP_QUERY_DEVICE = 4, STEP_PD = 5,
+            STEP_REG_MR = 6, STEP_CHANNEL = 7, STEP_CQ = 8, STEP_QP = 9, STEP_MODIFY_RTR = 10;
+
+    /** Where the compiled library is, to load it as libibverbs. */
+    public static Path libraryPath() {
+        get();
+        return Path.of("target", "native-test", "libfakeverbs.so").toAbsolutePath();
+    }
+
+    public void resetSetup() { callVoid("fake_reset_setup"); }
+    public void failSetup(int step, int errno) { callVoid("fake_fail_setup", step, errno); }
+    public String calls() { return callPtr("fake_calls", 8192).getString(0); }
+    public int forkInitCalls() { return callInt("fake_fork_init_calls"); }
+    public int liveObjects() { return callInt("fake_live_objects"); }
+    public long regAddr() { return (long) call("fake_reg_addr", FunctionDescriptor.of(L)); }
+    public long regLength() { return (long) call("fake_reg_length", FunctionDescriptor.of(L)); }
+    public int regAccess() { return callInt("fake_reg_access"); }
+    public MemorySegment qpInit() { return callPtr("fake_qp_init", io.flyover.verbs.bindings.ibv_qp_init_attr.SIZEOF); }
+    public boolean recvChannelSeen() { return callInt("fake_recv_channel_seen") != 0; }
+    public int modifyCount() { return callInt("fake_modify_count"); }
+    public int modifyState(int i) { return callInt("fake_modify_state", i); }
+    public int modifyMask(int i) { return callInt("fake_modify_mask", i); }
+    public int modifyPort(int i) { return callInt("fake_modify_port", i); }
+
     public static long u64(MemorySegment record, long offset) { return record.get(L, offset); }
     public static long sgeAddr(MemorySegment record, int sge) { return record.get(L, REC_SGE_ADDR + 8L * sge); }
     public static long sgeLength(MemorySegment record, int sge) { return record.get(L, REC_SGE_LENGTH + 8L * sge); }
