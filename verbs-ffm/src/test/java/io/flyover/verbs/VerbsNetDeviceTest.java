@@ -235,6 +235,39 @@ class VerbsNetDeviceTest {
                 new DeviceCapabilities(MAC, 1500, 1, 1, Set.of()), 8));
     }
 
+    @Test
+    void theSteadyStateDataPathAllocatesNothing() {
+        device(64, 64, 8);
+        fake.setAutoComplete(true);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        byte[] small = new byte[60];
+        byte[] large = new byte[600];
+        FrameBurst burst = new FrameBurst(8);
+        long allocated = 0;
+        long echoed = 0;
+        for (int round = 0; round < 40_000; round++) {
+            for (int p = 0; p < 4; p++) {
+                fake.deliver(queue.qp, p % 2 == 0 ? small : large, 0); // test-side work, outside the window
+            }
+            long before = threads.getCurrentThreadAllocatedBytes();
+            int got = device.receive(0, burst, round);
+            int sent = device.transmit(0, burst, round);
+            long after = threads.getCurrentThreadAllocatedBytes();
+            burst.removeFirst(sent);
+            echoed += sent;
+            assertEquals(4, got);
+            if (round >= 20_000) { // after warm-up, once the JIT has compiled the path
+                allocated += after - before;
+            }
+        }
+        System.out.println("data path: " + echoed + " frames received and echoed; " + allocated
+                + " bytes allocated in the last 20000 rounds (80000 frames each way)");
+        assertEquals(160_000, echoed);
+        // One object per frame would be >= 16 B x 160000 = 2.5 MB; allow a few stray objects (JIT, TLAB accounting).
+        assertTrue(allocated < 8_192, "the data path allocated " + allocated + " bytes for 160000 frames");
+    }
+
     private FrameBurst burstOf(int n, int length) {
         FrameBurst burst = new FrameBurst(n);
         for (int i = 0; i < n; i++) {
