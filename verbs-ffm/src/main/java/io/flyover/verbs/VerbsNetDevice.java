@@ -408,6 +408,11 @@ public final class VerbsNetDevice implements NetDevice {
         return queue;
     }
 
+    /** The {@code struct ibv_qp}, for tests that install flow rules the {@link FlowRule} record cannot express. */
+    public MemorySegment queueForTests() {
+        return qp;
+    }
+
     /** The flow rules installed now. */
     public int flowRuleCount() {
         return flows.size();

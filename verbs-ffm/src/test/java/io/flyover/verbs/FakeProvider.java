@@ -52,8 +52,10 @@ public final class FakeProvider {
         return instance;
     }
 
+    private final java.util.Map<String, MethodHandle> handles = new java.util.concurrent.ConcurrentHashMap<>();
+
     private MethodHandle h(String name, FunctionDescriptor d) {
-        return Linker.nativeLinker().downcallHandle(lib.find(name).orElseThrow(), d);
+        return handles.computeIfAbsent(name + d, k -> Linker.nativeLinker().downcallHandle(lib.find(name).orElseThrow(), d));
     }
 
     private Object call(String name, FunctionDescriptor d, Object... args) {
