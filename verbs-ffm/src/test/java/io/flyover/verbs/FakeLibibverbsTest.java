@@ -82,6 +82,10 @@ class FakeLibibverbsTest {
             assertEquals(verbs_h.IBV_QPS_RTS(), fake.modifyState(2));
             assertEquals(verbs_h.IBV_QP_STATE(), fake.modifyMask(2));
             assertEquals(7, fake.liveObjects());
+            MemorySegment gid = pool.region().asSlice(0, io.flyover.verbs.bindings.ibv_gid.SIZEOF);
+            gid.fill((byte) 0x77);
+            assertEquals(0, verbs_h.ibv_query_gid(queue.context(), (byte) 1, 0, gid));
+            assertEquals(0L, io.flyover.verbs.bindings.ibv_gid.global_interface_id(gid), "the stand-in zeroed the GID");
             fake.resetSetup();
         }
         assertEquals("ibv_destroy_qp ibv_destroy_cq ibv_destroy_cq ibv_destroy_comp_channel ibv_dereg_mr ibv_dealloc_pd "
