@@ -413,7 +413,7 @@ import java.lang.invoke.MethodHandle;
  * the absolute offset of every member (anonymous unions flattened, nested named members joined
  * with {{@code _}}), and static accessors over a segment holding one.
  */
-@SuppressWarnings("unused")
+@SuppressWarnings({{"unused", "restricted"}})
 public final class {name} {{
     private {name}() {{}}
 
@@ -505,7 +505,7 @@ import java.lang.invoke.VarHandle;
  * <p>The header's {{@code static inline}} functions are not exported symbols; their hand translation
  * (through the function pointers in the context's ops) is {{@link InlineVerbs}}.
  */
-@SuppressWarnings("unused")
+@SuppressWarnings({{"unused", "restricted"}})
 public final class verbs_h {{
     private verbs_h() {{}}
 

@@ -377,8 +377,9 @@ public final class VerbsNetDevice implements NetDevice {
                     for (MemorySegment f : created) {
                         InlineVerbs.ibv_destroy_flow(f);
                     }
-                    throw new IllegalStateException(new VerbsException(name + ": ibv_create_flow refused " + rule
-                            + (err == InlineVerbs.EOPNOTSUPP ? ": the provider has no flow steering" : ""), err).getMessage());
+                    VerbsException cause = new VerbsException(name + ": ibv_create_flow refused " + rule
+                            + (err == InlineVerbs.EOPNOTSUPP ? ": the provider has no flow steering" : ""), err);
+                    throw new IllegalStateException(cause.getMessage(), cause);
                 }
                 created.add(flow);
             }

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * through INIT, RTR and RTS. Any failure undoes what was done and becomes one {@link VerbsException}
  * saying what is missing.
  */
+@SuppressWarnings("restricted") // FFM: raw pointers from native code
 public final class VerbsRawQueue implements RawQueue {
     private static final Logger LOG = LoggerFactory.getLogger(VerbsRawQueue.class);
     /** Inline bytes asked for: Ethernet + IPv4/IPv6 + TCP headers of small segments and pure ACKs. */

@@ -15,6 +15,7 @@ import java.lang.invoke.MethodHandle;
  * ({@link #postSendFunction} and friends) and calls the function-pointer classes' {@code invoke}
  * directly, which allocates nothing.
  */
+@SuppressWarnings("restricted") // FFM: raw pointers from native code
 public final class InlineVerbs {
     /** {@code __VERBS_ABI_IS_EXTENDED}: {@code (void *) UINTPTR_MAX} in {@code ibv_context.abi_compat}. */
     public static final long VERBS_ABI_IS_EXTENDED = -1L;

@@ -9,6 +9,7 @@ import java.lang.foreign.SymbolLookup;
  * property {@value #LIBRARY_PROPERTY} names another file (a path or a soname). A missing library is
  * one {@link VerbsException} saying so, remembered, never a crash.
  */
+@SuppressWarnings("restricted") // FFM: raw pointers from native code
 public final class Libibverbs {
     /** The soname rdma-core installs (Debian package libibverbs1). */
     public static final String DEFAULT_NAME = "libibverbs.so.1";

@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandle;
  * the absolute offset of every member (anonymous unions flattened, nested named members joined
  * with {@code _}), and static accessors over a segment holding one.
  */
-@SuppressWarnings("unused")
+@SuppressWarnings({"unused", "restricted"})
 public final class verbs_context {
     private verbs_context() {}
 

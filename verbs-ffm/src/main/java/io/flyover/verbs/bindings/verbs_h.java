@@ -15,7 +15,7 @@ import java.lang.invoke.VarHandle;
  * <p>The header's {@code static inline} functions are not exported symbols; their hand translation
  * (through the function pointers in the context's ops) is {@link InlineVerbs}.
  */
-@SuppressWarnings("unused")
+@SuppressWarnings({"unused", "restricted"})
 public final class verbs_h {
     private verbs_h() {}
 
