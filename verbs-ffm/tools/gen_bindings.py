@@ -174,6 +174,8 @@ FUNCTIONS = [
     ("ibv_create_cq", "ptr", [("context", "ptr"), ("cqe", "int"), ("cq_context", "ptr"), ("channel", "ptr"),
                               ("comp_vector", "int")], True),
     ("ibv_destroy_cq", "int", [("cq", "ptr")], False),
+    ("ibv_get_cq_event", "int", [("channel", "ptr"), ("cq", "ptr"), ("cq_context", "ptr")], True),
+    ("ibv_ack_cq_events", "void", [("cq", "ptr"), ("nevents", "int")], False),
     ("ibv_create_qp", "ptr", [("pd", "ptr"), ("qp_init_attr", "ptr")], True),
     ("ibv_destroy_qp", "int", [("qp", "ptr")], False),
     ("ibv_modify_qp", "int", [("qp", "ptr"), ("attr", "ptr"), ("attr_mask", "int")], False),

@@ -30,7 +30,7 @@ struct fake_cq {
     struct ibv_cq cq;
     struct ibv_wc q[CQ_DEPTH];
     int head, tail;
-    int notify_calls, last_solicited_only;
+    int notify_calls, last_solicited_only, events_taken;
 };
 
 struct fake_qp {
@@ -309,6 +309,7 @@ static uint64_t reg_addr, reg_length;
 static int reg_access;
 static struct ibv_qp_init_attr qp_init;
 static struct ibv_comp_channel *recv_channel_seen;
+static struct ibv_cq *channel_cq;
 static int modify_state[8], modify_mask[8], modify_port[8], modify_count;
 
 void fake_fail_setup(int step, int err) { fail_step = step; fail_errno = err; }
@@ -467,13 +468,34 @@ struct ibv_cq *ibv_create_cq(struct ibv_context *context, int cqe, void *cq_cont
         return NULL;
     }
     live_objects++;
-    if (channel) {
-        recv_channel_seen = channel;
-    }
     struct ibv_cq *cq = fake_create_cq(context, cqe);
     cq->channel = channel;
+    cq->cq_context = cq_context;
+    if (channel) {
+        recv_channel_seen = channel;
+        channel_cq = cq;
+    }
     return cq;
 }
+
+static int acked_events;
+int fake_acked_events(void) { return acked_events; }
+
+/* An event is there when the CQ on this channel was armed and holds a completion; else EAGAIN (a non-blocking fd). */
+int ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq, void **cq_context) {
+    logcall("ibv_get_cq_event");
+    struct fake_cq *f = (struct fake_cq *) channel_cq;
+    if (f == NULL || f->cq.channel != channel || f->notify_calls <= f->events_taken || f->head == f->tail) {
+        errno = EAGAIN;
+        return -1;
+    }
+    f->events_taken = f->notify_calls;
+    *cq = &f->cq;
+    *cq_context = f->cq.cq_context;
+    return 0;
+}
+
+void ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents) { logcall("ibv_ack_cq_events"); acked_events += nevents; }
 
 int ibv_destroy_cq(struct ibv_cq *cq) { logcall("ibv_destroy_cq"); live_objects--; fake_destroy_cq(cq); return 0; }
 

@@ -37,6 +37,11 @@ public interface RawQueue extends AutoCloseable {
     /** Whether the device computes IPv4 and TCP/UDP checksums on send ({@code IBV_DEVICE_RAW_IP_CSUM}). */
     boolean checksumOffload();
 
+    /** The completion channel the receive CQ reports to, or NULL when there is none. */
+    default MemorySegment completionChannel() {
+        return MemorySegment.NULL;
+    }
+
     /** Destroys the queue pair, completion queues, registration, protection domain and context. Idempotent. */
     @Override
     void close();

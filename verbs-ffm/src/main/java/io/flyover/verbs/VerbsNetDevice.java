@@ -8,6 +8,7 @@ import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.FlowRule;
 import io.flyover.stack.device.NetDevice;
 import io.flyover.verbs.bindings.InlineVerbs;
+import io.flyover.verbs.bindings.ibv_comp_channel;
 import io.flyover.verbs.bindings.ibv_context_ops;
 import io.flyover.verbs.bindings.ibv_recv_wr;
 import io.flyover.verbs.bindings.ibv_send_wr;
@@ -46,6 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>One thread drives a device (receive, transmit); {@link #close()} may come from another once that
  * thread has stopped.
  */
+@SuppressWarnings("restricted") // FFM: the channel pointer from native code
 public final class VerbsNetDevice implements NetDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VerbsNetDevice.class);
 
@@ -67,6 +69,11 @@ public final class VerbsNetDevice implements NetDevice {
     private final MemorySegment postSendFn;
     private final MemorySegment postRecvFn;
     private final MemorySegment pollCqFn;
+    private final MemorySegment reqNotifyFn;
+    private final MemorySegment channel;
+    private final MemorySegment eventCq;
+    private final MemorySegment eventContext;
+    private final MemorySegment eventErrno;
     private final long regionAddress;
     private final int lkey;
     private final int maxInline;
@@ -110,6 +117,8 @@ public final class VerbsNetDevice implements NetDevice {
         this.postSendFn = InlineVerbs.postSendFunction(qp);
         this.postRecvFn = InlineVerbs.postRecvFunction(qp);
         this.pollCqFn = InlineVerbs.pollCqFunction(recvCq);
+        this.reqNotifyFn = InlineVerbs.reqNotifyCqFunction(recvCq);
+        this.channel = queue.completionChannel();
         this.regionAddress = pool.region().address();
         this.lkey = queue.lkey();
         this.maxInline = queue.maxInlineData();
@@ -127,6 +136,9 @@ public final class VerbsNetDevice implements NetDevice {
         MemorySegment recvSges = arena.allocate(ibv_sge.SIZEOF * BATCH, 64);
         this.wcs = arena.allocate(ibv_wc.SIZEOF * BATCH, 64);
         this.badWr = arena.allocate(ValueLayout.ADDRESS);
+        this.eventCq = arena.allocate(ValueLayout.ADDRESS);
+        this.eventContext = arena.allocate(ValueLayout.ADDRESS);
+        this.eventErrno = verbs_h.errnoState(arena);
         for (int k = 0; k < BATCH; k++) {
             long wr = k * ibv_send_wr.SIZEOF;
             sendWrs.set(ValueLayout.JAVA_LONG, wr + ibv_send_wr.sg_list$OFFSET, sendSges.address() + k * ibv_sge.SIZEOF);
@@ -402,6 +414,44 @@ public final class VerbsNetDevice implements NetDevice {
                 LOG.warn("{}: ibv_destroy_flow for {} failed with errno {}", name, rule, rc);
             }
         }
+    }
+
+    /**
+     * Arms the receive completion queue ({@code ibv_req_notify_cq(cq, 0)}): the completion channel's fd
+     * becomes readable when the next packet completes. Receive once more after arming, since a packet
+     * may have arrived just before. For a poller that wants to sleep when idle, as XLIO's does.
+     *
+     * @return false if the provider refused
+     */
+    public boolean armReceiveNotification() {
+        return !closed && ibv_context_ops.req_notify_cq.invoke(reqNotifyFn, recvCq, 0) == 0;
+    }
+
+    /** The completion channel's file descriptor, to poll for readability after arming; -1 without one. */
+    public int completionChannelFd() {
+        if (channel.equals(MemorySegment.NULL)) {
+            return -1;
+        }
+        return ibv_comp_channel.fd(channel.reinterpret(ibv_comp_channel.SIZEOF));
+    }
+
+    /**
+     * Takes and acknowledges one event from the completion channel ({@code ibv_get_cq_event},
+     * {@code ibv_ack_cq_events}); the notification is then disarmed. Blocks unless the fd is
+     * non-blocking, so call it once the fd polls readable.
+     *
+     * @return true if an event for the receive queue was taken
+     */
+    public boolean consumeReceiveEvent() {
+        if (closed || channel.equals(MemorySegment.NULL)) {
+            return false;
+        }
+        if (verbs_h.ibv_get_cq_event(eventErrno, channel, eventCq, eventContext) != 0) {
+            return false;
+        }
+        long cq = eventCq.get(ValueLayout.JAVA_LONG, 0);
+        verbs_h.ibv_ack_cq_events(MemorySegment.ofAddress(cq), 1);
+        return cq == recvCq.address();
     }
 
     /** The queue pair this device drives. */

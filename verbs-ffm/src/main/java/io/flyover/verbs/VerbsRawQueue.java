@@ -248,6 +248,7 @@ public final class VerbsRawQueue implements RawQueue {
     }
 
     public MemorySegment context() { return context; }
+    @Override public MemorySegment completionChannel() { return channel; }
     @Override public MemorySegment qp() { return qp; }
     @Override public MemorySegment sendCq() { return sendCq; }
     @Override public MemorySegment recvCq() { return recvCq; }

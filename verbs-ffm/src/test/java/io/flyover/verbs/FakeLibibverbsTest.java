@@ -165,6 +165,18 @@ class FakeLibibverbsTest {
             assertEquals(14, pool.dataLength(in.get(0)));
             assertEquals(1, device.transmit(0, in, 0), "sent back out");
             in.clear();
+            // Sleep support: arm, a packet arrives, the channel has one event for the receive CQ, acknowledged.
+            assertEquals(1000, device.completionChannelFd());
+            assertEquals(false, device.consumeReceiveEvent(), "not armed: no event (EAGAIN)");
+            assertTrue(device.armReceiveNotification());
+            assertTrue(fake.deliver(qp, new byte[60], 0));
+            int acked = fake.ackedEvents();
+            assertTrue(device.consumeReceiveEvent());
+            assertEquals(acked + 1, fake.ackedEvents());
+            assertEquals(false, device.consumeReceiveEvent(), "one event per arming");
+            assertEquals(1, device.receive(0, in, 0));
+            device.transmit(0, in, 0);
+            in.clear();
             device.addFlowRule(new FlowRule(17, new byte[] {(byte) 198, 18, 0, 9}, 9000, null, 0));
             assertEquals(1, fake.flowCount());
         } finally {

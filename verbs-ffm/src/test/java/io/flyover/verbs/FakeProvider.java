@@ -155,6 +155,7 @@ public final class FakeProvider {
     public void failSetup(int step, int errno) { callVoid("fake_fail_setup", step, errno); }
     public String calls() { return callPtr("fake_calls", 8192).getString(0); }
     public int forkInitCalls() { return callInt("fake_fork_init_calls"); }
+    public int ackedEvents() { return callInt("fake_acked_events"); }
     public int liveObjects() { return callInt("fake_live_objects"); }
     public long regAddr() { return (long) call("fake_reg_addr", FunctionDescriptor.of(L)); }
     public long regLength() { return (long) call("fake_reg_length", FunctionDescriptor.of(L)); }

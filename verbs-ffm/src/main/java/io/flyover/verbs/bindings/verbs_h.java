@@ -670,6 +670,60 @@ public final class verbs_h {
         }
     }
 
+    private static final class ibv_get_cq_event$holder {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+        static final MemorySegment ADDR = findOrThrow("ibv_get_cq_event");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, CAPTURE_ERRNO);
+    }
+
+    public static FunctionDescriptor ibv_get_cq_event$descriptor() {
+        return ibv_get_cq_event$holder.DESC;
+    }
+
+    public static MethodHandle ibv_get_cq_event$handle() {
+        return ibv_get_cq_event$holder.HANDLE;
+    }
+
+    public static MemorySegment ibv_get_cq_event$address() {
+        return ibv_get_cq_event$holder.ADDR;
+    }
+
+    /** {@code int ibv_get_cq_event(ptr channel, ptr cq, ptr cq_context)}. The first argument receives errno ({@link #errnoState}, {@link #errno}). */
+    public static int ibv_get_cq_event(MemorySegment capturedState, MemorySegment channel, MemorySegment cq, MemorySegment cq_context) {
+        try {
+            return (int) ibv_get_cq_event$holder.HANDLE.invokeExact(capturedState, channel, cq, cq_context);
+        } catch (Throwable t) {
+            throw new AssertionError("should not reach here", t);
+        }
+    }
+
+    private static final class ibv_ack_cq_events$holder {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        static final MemorySegment ADDR = findOrThrow("ibv_ack_cq_events");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ibv_ack_cq_events$descriptor() {
+        return ibv_ack_cq_events$holder.DESC;
+    }
+
+    public static MethodHandle ibv_ack_cq_events$handle() {
+        return ibv_ack_cq_events$holder.HANDLE;
+    }
+
+    public static MemorySegment ibv_ack_cq_events$address() {
+        return ibv_ack_cq_events$holder.ADDR;
+    }
+
+    /** {@code void ibv_ack_cq_events(ptr cq, int nevents)}. */
+    public static void ibv_ack_cq_events(MemorySegment cq, int nevents) {
+        try {
+            ibv_ack_cq_events$holder.HANDLE.invokeExact(cq, nevents);
+        } catch (Throwable t) {
+            throw new AssertionError("should not reach here", t);
+        }
+    }
+
     private static final class ibv_create_qp$holder {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
         static final MemorySegment ADDR = findOrThrow("ibv_create_qp");
