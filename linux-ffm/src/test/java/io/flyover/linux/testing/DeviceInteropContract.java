@@ -1,0 +1,185 @@
+package io.flyover.linux.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.NetDevice;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Ethernet-level exchanges every Linux device must pass against the kernel of a namespace that
+ * the test creates: the device plays 198.18.N.2 with hand-built frames, the kernel 198.18.N.1.
+ * Subclasses build the topology and open their device kind in {@link #open()}.
+ */
+public abstract class DeviceInteropContract {
+    protected FramePool pool;
+    protected Namespace ns;
+    protected NetDevice device;
+
+    /** Creates {@link #ns} and {@link #device} over {@link #pool}. */
+    protected abstract void open() throws Exception;
+
+    /** A pool for the device; AF_XDP wants one whose region it can register as UMEM. */
+    protected FramePool newPool() {
+        return FramePool.allocate(4096);
+    }
+
+    @BeforeEach
+    void setUpTopology() throws Exception {
+        Prerequisites.requireNetworkAdmin();
+        pool = newPool();
+        try {
+            open();
+        } catch (Throwable t) {
+            tearDownTopology();
+            throw t;
+        }
+    }
+
+    @AfterEach
+    void tearDownTopology() {
+        try {
+            if (device != null) {
+                device.close();
+            }
+        } finally {
+            if (ns != null) {
+                ns.close();
+            }
+        }
+        pool.checkAllReturned();
+        pool.close();
+    }
+
+    protected long ourMac() {
+        return device.capabilities().mac();
+    }
+
+    @Test
+    void arpRequestIsAnsweredByTheKernel() {
+        try (Wire wire = new Wire(device)) {
+            wire.send(Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp));
+            byte[] reply = wire.await("ARP reply from " + Namespace.dotted(ns.peerIp),
+                    f -> Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp));
+            assertEquals(ns.peerMac(), Frames.arpSenderMac(reply), "the kernel answers with its MAC");
+            assertEquals(ourMac(), Frames.destination(reply), "unicast back to us");
+            assertEquals(ourMac(), Frames.arpTargetMac(reply));
+            assertArrayEquals(ns.localIp, Frames.arpTargetIp(reply));
+        }
+    }
+
+    @Test
+    void icmpEchoIsAnsweredByTheKernel() {
+        ns.addPermanentNeighbour(ourMac());
+        long peerMac = ns.peerMac();
+        byte[] payload = "flyover-echo-0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        try (Wire wire = new Wire(device)) {
+            wire.send(Frames.icmpEcho(8, ourMac(), peerMac, ns.localIp, ns.peerIp, 0x4655, 7, payload));
+            byte[] reply = wire.await("ICMP echo reply", f -> Frames.isIcmpEcho(f, 0) && Frames.icmpId(f) == 0x4655);
+            assertEquals(peerMac, Frames.source(reply));
+            assertEquals(ourMac(), Frames.destination(reply));
+            assertArrayEquals(ns.peerIp, Frames.ipSource(reply));
+            assertArrayEquals(ns.localIp, Frames.ipDestination(reply));
+            assertEquals(7, Frames.icmpSeq(reply));
+            assertArrayEquals(payload, Frames.icmpPayload(reply));
+            assertTrue(Frames.ipChecksumValid(reply), "the kernel's IPv4 header checksum verifies");
+        }
+    }
+
+    @Test
+    void kernelPingIsAnsweredThroughTheDevice() throws Exception {
+        int count = 3;
+        int arpAnswered = 0;
+        int echoAnswered = 0;
+        try (Wire wire = new Wire(device)) {
+            Process ping = ns.start("ping", "-n", "-c", String.valueOf(count), "-i", "0.2", "-W", "5",
+                    Namespace.dotted(ns.localIp));
+            try {
+                int seen = 0;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (ping.isAlive() && System.nanoTime() < deadline) {
+                    if (wire.pollOnce() == 0) {
+                        Thread.sleep(1);
+                    }
+                    for (; seen < wire.received.size(); seen++) {
+                        byte[] f = wire.received.get(seen);
+                        if (Frames.isArp(f, 1) && Arrays.equals(Frames.arpTargetIp(f), ns.localIp)) {
+                            wire.send(Frames.arp(2, ourMac(), ns.localIp, Frames.arpSenderMac(f),
+                                    Frames.arpSenderMac(f), Frames.arpSenderIp(f)));
+                            arpAnswered++;
+                        } else if (Frames.isIcmpEcho(f, 8) && Arrays.equals(Frames.ipDestination(f), ns.localIp)) {
+                            assertTrue(Frames.ipChecksumValid(f));
+                            wire.send(Frames.icmpEcho(0, ourMac(), Frames.source(f), ns.localIp, Frames.ipSource(f),
+                                    Frames.icmpId(f), Frames.icmpSeq(f), Frames.icmpPayload(f)));
+                            echoAnswered++;
+                        }
+                    }
+                }
+                assertTrue(ping.waitFor(5, TimeUnit.SECONDS), "ping finishes");
+                String output = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, ping.exitValue(), "ping from the namespace succeeds:\n" + output);
+                assertTrue(output.contains(count + " received"), output);
+            } finally {
+                ping.destroyForcibly();
+            }
+        }
+        assertTrue(arpAnswered >= 1, "the kernel resolved us with ARP");
+        assertEquals(count, echoAnswered, "every echo request arrived once");
+    }
+
+    @Test
+    void malformedFramesArriveAsFramesAndTheDeviceKeepsWorking() {
+        Prerequisites.requirePython();
+        long peerMac = ns.peerMac();
+        List<byte[]> hostile = List.of(
+                // IPv4 with IHL 15 (60 bytes) but only 20 bytes of header, total length 65535, bad checksum
+                frame(peerMac, 0x0800, "4f00ffff00000000400100000000c612" + "0001c612"),
+                // version 7 in an IPv4 frame
+                frame(peerMac, 0x0800, "75000014000000004001bad0c6120001c6120002"),
+                // ARP cut after 6 bytes
+                frame(peerMac, 0x0806, "000108000604"),
+                // TCP with data offset 1 (< 5) and a wrong checksum
+                frame(peerMac, 0x0800, "45000028000100004006" + "0000" + "c6120001c6120002"
+                        + "1f900050000000010000000010" + "02ffffdead0000"),
+                // Ethernet header only, IPv6 ethertype, nothing after it
+                frame(peerMac, 0x86dd, ""),
+                // broadcast with an unknown ethertype and a large payload
+                frameTo(Frames.BROADCAST, peerMac, 0x88b5, "ab".repeat(1000)));
+        try (Wire wire = new Wire(device)) {
+            ns.sendRawFrames(hostile);
+            for (byte[] f : hostile) {
+                wire.await("hostile frame " + Frames.hex(Arrays.copyOf(f, Math.min(24, f.length))),
+                        g -> Arrays.equals(f, g));
+            }
+            // ... and the device still works
+            wire.send(Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp));
+            wire.await("ARP reply after hostile frames",
+                    f -> Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp));
+        }
+    }
+
+    private byte[] frame(long srcMac, int etherType, String payloadHex) {
+        return frameTo(ourMac(), srcMac, etherType, payloadHex);
+    }
+
+    private static byte[] frameTo(long dstMac, long srcMac, int etherType, String payloadHex) {
+        byte[] payload = java.util.HexFormat.of().parseHex(payloadHex);
+        byte[] f = new byte[14 + payload.length];
+        for (int i = 0; i < 6; i++) {
+            f[i] = (byte) (dstMac >>> (8 * (5 - i)));
+            f[6 + i] = (byte) (srcMac >>> (8 * (5 - i)));
+        }
+        f[12] = (byte) (etherType >>> 8);
+        f[13] = (byte) etherType;
+        System.arraycopy(payload, 0, f, 14, payload.length);
+        return f;
+    }
+}
