@@ -2,6 +2,7 @@ package io.flyover.linux.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flyover.stack.buffer.FramePool;
@@ -66,13 +67,15 @@ public abstract class DeviceInteropContract {
     @Test
     void arpRequestIsAnsweredByTheKernel() {
         try (Wire wire = new Wire(device)) {
-            wire.send(Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp));
+            byte[] request = Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp);
+            wire.send(request);
             byte[] reply = wire.await("ARP reply from " + Namespace.dotted(ns.peerIp),
                     f -> Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp));
             assertEquals(ns.peerMac(), Frames.arpSenderMac(reply), "the kernel answers with its MAC");
             assertEquals(ourMac(), Frames.destination(reply), "unicast back to us");
             assertEquals(ourMac(), Frames.arpTargetMac(reply));
             assertArrayEquals(ns.localIp, Frames.arpTargetIp(reply));
+            assertFalse(wire.sawExactly(request), "our own transmission is not received back");
         }
     }
 
