@@ -1,0 +1,72 @@
+package io.flyover.linux.xdp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flyover.linux.testing.DeviceInteropContract;
+import io.flyover.linux.testing.Frames;
+import io.flyover.linux.testing.Namespace;
+import io.flyover.linux.testing.Shell;
+import io.flyover.linux.testing.Wire;
+import io.flyover.stack.device.DeviceOptions;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/**
+ * AF_XDP on the host end of a veth pair (veth runs XDP in the driver, AF_XDP in copy mode), the
+ * kernel peer in the namespace; plus the program's life cycle on the interface.
+ */
+class XdpDeviceTest extends DeviceInteropContract {
+
+    @Override
+    protected void open() throws Exception {
+        ns = Namespace.withVeth("xd", 30);
+        device = new XdpDeviceFactory().open(ns.hostLink(), pool, new DeviceOptions(1, 512, true));
+    }
+
+    private XdpDevice xdp() {
+        return (XdpDevice) device;
+    }
+
+    private String linkShow() {
+        return Shell.run("ip", "-d", "link", "show", "dev", ns.hostLink());
+    }
+
+    @Test
+    void programIsAttachedWhileOpenAndDetachedOnClose() {
+        String open = linkShow();
+        assertTrue(open.contains("prog/xdp"), "XDP program attached while open:\n" + open);
+        device.close();
+        String closed = linkShow();
+        assertFalse(closed.contains("prog/xdp") || closed.contains(" xdp"), "detached after close:\n" + closed);
+    }
+
+    @Test
+    void vethRunsInCopyModeAndRedirectedFramesReachTheRxRing() throws Exception {
+        assertEquals(XdpDevice.Mode.COPY, xdp().mode(), "veth offers no zero-copy: fallback to copy mode");
+        try (Wire wire = new Wire(device)) {
+            wire.send(Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp));
+            wire.await("ARP reply", f -> Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp));
+        }
+        assertTrue(xdp().receivedFrames() >= 1, "frames came through the RX ring");
+        assertEquals(1, xdp().transmittedFrames());
+        XdpStatistics stats = xdp().statistics();
+        System.out.println(device.name() + ": mode " + xdp().mode() + ", attach " + xdp().attach() + ", rx "
+                + xdp().receivedFrames() + ", tx wakeups " + xdp().txWakeups() + ", fill wakeups "
+                + xdp().fillWakeups() + ", " + stats);
+        assertEquals(0, stats.rxInvalidDescs(), stats.toString());
+        assertEquals(0, stats.txInvalidDescs(), stats.toString());
+    }
+
+    @Test
+    void theProgramIsHandAssembledWithTheMapFdPatchedIn() {
+        byte[] insns = XdpRedirectProgram.instructions(0x1234);
+        assertEquals(48, insns.length);
+        assertEquals(0x18, insns[8] & 0xFF, "ld_imm64");
+        assertEquals(0x11, insns[9] & 0xFF, "dst r1, src BPF_PSEUDO_MAP_FD");
+        assertEquals(0x34, insns[12] & 0xFF);
+        assertEquals(0x12, insns[13] & 0xFF);
+        assertEquals(0x95, insns[40] & 0xFF, "exit");
+    }
+}
