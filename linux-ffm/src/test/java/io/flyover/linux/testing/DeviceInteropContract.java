@@ -97,6 +97,52 @@ public abstract class DeviceInteropContract {
         }
     }
 
+    /**
+     * Rounds of echo requests, each round fitting the rings, together passing every ring index
+     * through several wrap-arounds (TX, completion, RX, fill; AF_PACKET's blocks; TAP's queue).
+     */
+    @Test
+    void echoRoundsWrapTheRingsWithoutLossOrDuplication() {
+        ns.addPermanentNeighbour(ourMac());
+        long peerMac = ns.peerMac();
+        int rounds = 6;
+        int perRound = 250;
+        byte[] payload = new byte[56];
+        java.util.BitSet replied = new java.util.BitSet();
+        int duplicates = 0;
+        try (Wire wire = new Wire(device)) {
+            int seen = 0;
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < perRound; i++) {
+                    int seq = round * perRound + i;
+                    payload[0] = (byte) seq;
+                    wire.send(Frames.icmpEcho(8, ourMac(), peerMac, ns.localIp, ns.peerIp, 0x5A5A, seq, payload));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                int want = (round + 1) * perRound;
+                while (replied.cardinality() < want && System.nanoTime() < deadline) {
+                    if (wire.pollOnce() == 0) {
+                        Thread.onSpinWait();
+                    }
+                    for (; seen < wire.received.size(); seen++) {
+                        byte[] f = wire.received.get(seen);
+                        if (Frames.isIcmpEcho(f, 0) && Frames.icmpId(f) == 0x5A5A) {
+                            int seq = Frames.icmpSeq(f);
+                            assertEquals((byte) seq, Frames.icmpPayload(f)[0], "payload belongs to its sequence");
+                            if (replied.get(seq)) {
+                                duplicates++;
+                            }
+                            replied.set(seq);
+                        }
+                    }
+                }
+                assertEquals(want, replied.cardinality(), "replies after round " + round);
+            }
+        }
+        assertEquals(0, duplicates);
+        assertEquals(rounds * perRound, replied.nextClearBit(0), "every sequence number answered once");
+    }
+
     @Test
     void kernelPingIsAnsweredThroughTheDevice() throws Exception {
         int count = 3;
