@@ -58,6 +58,8 @@ public final class Libc {
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = errnoHandle("munmap",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MADVISE = errnoHandle("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle POLL = errnoHandle("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SENDTO = errnoHandle("sendto",
@@ -244,6 +246,15 @@ public final class Libc {
         }
     }
 
+    public static int madvise(MemorySegment address, long length, int advice) {
+        MemorySegment s = state();
+        try {
+            return orErrno((int) MADVISE.invokeExact(s, address, length, advice), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** {@code pollfds} is an array of {@code struct pollfd {int fd; short events; short revents;}}. */
     public static int poll(MemorySegment pollfds, long count, int timeoutMillis) {
         MemorySegment s = state();
@@ -307,6 +318,16 @@ public final class Libc {
     /** mmap that throws on failure and answers a segment of {@code length} bytes at the mapping. */
     public static MemorySegment mmap(String what, long length, int prot, int flags, int fd, long offset)
             throws IOException {
+        long result = mmapRaw(length, prot, flags, fd, offset);
+        if (result < 0) {
+            throw new ErrnoException("mmap(" + what + ")", (int) -result);
+        }
+        return MemorySegment.ofAddress(result).reinterpret(length);
+    }
+
+
+    /** mmap at an address the kernel picks: the mapping's address, or {@code -errno} (user addresses are positive). */
+    public static long mmapRaw(long length, int prot, int flags, int fd, long offset) {
         MemorySegment s = state();
         MemorySegment address;
         try {
@@ -314,10 +335,7 @@ public final class Libc {
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        if (address.address() == MAP_FAILED) {
-            throw new ErrnoException("mmap(" + what + ")", errno(s));
-        }
-        return address.reinterpret(length);
+        return address.address() == MAP_FAILED ? -errno(s) : address.address();
     }
 
     /** The index of a network interface in the caller's network namespace; throws if there is none. */

@@ -29,8 +29,12 @@ public abstract class DeviceInteropContract {
     protected abstract void open() throws Exception;
 
     /** A pool for the device; AF_XDP wants one whose region it can register as UMEM. */
-    protected FramePool newPool() {
+    protected FramePool newPool() throws Exception {
         return FramePool.allocate(4096);
+    }
+
+    /** Frees memory {@link #newPool()} mapped itself, after the pool's last use. */
+    protected void freePoolMemory() {
     }
 
     @BeforeEach
@@ -56,8 +60,12 @@ public abstract class DeviceInteropContract {
                 ns.close();
             }
         }
-        pool.checkAllReturned();
-        pool.close();
+        try {
+            pool.checkAllReturned();
+        } finally {
+            pool.close();
+            freePoolMemory();
+        }
     }
 
     protected long ourMac() {

@@ -9,6 +9,8 @@ import io.flyover.linux.testing.Frames;
 import io.flyover.linux.testing.Namespace;
 import io.flyover.linux.testing.Shell;
 import io.flyover.linux.testing.Wire;
+import io.flyover.linux.mem.HugePageRegion;
+import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceOptions;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,19 @@ import org.junit.jupiter.api.Test;
  * kernel peer in the namespace; plus the program's life cycle on the interface.
  */
 class XdpDeviceTest extends DeviceInteropContract {
+    private HugePageRegion region;
+
+    /** The UMEM is a pool over the hugepage helper's memory (ordinary pages where none are reserved). */
+    @Override
+    protected FramePool newPool() throws Exception {
+        region = HugePageRegion.forFrames(4096, FramePool.DEFAULT_FRAME_SIZE);
+        return region.newFramePool(4096, FramePool.DEFAULT_FRAME_SIZE, FramePool.DEFAULT_HEADROOM, 512);
+    }
+
+    @Override
+    protected void freePoolMemory() {
+        region.close();
+    }
 
     @Override
     protected void open() throws Exception {
