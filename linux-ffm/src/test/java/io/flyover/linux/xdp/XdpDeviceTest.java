@@ -31,7 +31,9 @@ class XdpDeviceTest extends DeviceInteropContract {
 
     @Override
     protected void freePoolMemory() {
-        region.close();
+        if (region != null) {
+            region.close();
+        }
     }
 
     @Override
