@@ -8,8 +8,9 @@ import io.flyover.stack.device.NetDeviceFactory;
 import java.io.IOException;
 
 /**
- * Kind {@code "af_xdp"}: any Ethernet interface that is not a TAP, on queue 0, copy mode everywhere
- * and zero-copy where the driver offers it and {@link DeviceOptions#zeroCopy()} asks for it.
+ * Kind {@code "af_xdp"}: any Ethernet interface that is not a TAP, on NIC queues
+ * {@code 0 .. options.queues() - 1}, copy mode everywhere and zero-copy where the driver offers it
+ * and {@link DeviceOptions#zeroCopy()} asks for it.
  */
 public final class XdpDeviceFactory implements NetDeviceFactory {
 
@@ -26,10 +27,6 @@ public final class XdpDeviceFactory implements NetDeviceFactory {
 
     @Override
     public NetDevice open(String interfaceName, FramePool pool, DeviceOptions options) throws IOException {
-        if (options.queues() != 1) {
-            throw new IOException("af_xdp: one queue per device for now, " + options.queues() + " asked for "
-                    + interfaceName);
-        }
-        return new XdpDevice(interfaceName, 0, pool, options.ringSize(), options.zeroCopy());
+        return new XdpDevice(interfaceName, 0, options.queues(), pool, options.ringSize(), options.zeroCopy());
     }
 }

@@ -28,13 +28,20 @@ public final class Namespace implements AutoCloseable {
      * {@code fl-TAG1} (in the namespace, the kernel peer).
      */
     public static Namespace withVeth(String tag, int subnet) {
+        return withVeth(tag, subnet, 1);
+    }
+
+    /** As {@link #withVeth(String, int)}, both ends with {@code queues} RX and TX queues. */
+    public static Namespace withVeth(String tag, int subnet, int queues) {
+        String q = String.valueOf(queues);
         Namespace ns = new Namespace("fl-" + tag, "fl-" + tag + "1", subnet);
         ns.cleanStale("fl-" + tag + "0");
         try {
             Shell.run("ip", "netns", "add", ns.name);
             String local = "fl-" + tag + "0";
             ns.rootLinks.add(local);
-            Shell.run("ip", "link", "add", local, "type", "veth", "peer", "name", ns.peerInterface, "netns", ns.name);
+            Shell.run("ip", "link", "add", local, "numtxqueues", q, "numrxqueues", q, "type", "veth", "peer", "name",
+                    ns.peerInterface, "numtxqueues", q, "numrxqueues", q, "netns", ns.name);
             quietHostSide(local);
             Shell.run("ip", "link", "set", local, "up");
             ns.configurePeer();

@@ -21,6 +21,7 @@ public final class Wire implements AutoCloseable {
     private static final long WAIT_NANOS = 10_000_000_000L;
 
     private final NetDevice device;
+    private final int queue;
     private final FramePool pool;
     private final FrameCache cache;
     private final FrameBurst burst = new FrameBurst(32);
@@ -29,6 +30,12 @@ public final class Wire implements AutoCloseable {
     private int scanned;
 
     public Wire(NetDevice device) {
+        this(device, 0);
+    }
+
+    /** A wire on one queue of a multi-queue device. */
+    public Wire(NetDevice device, int queue) {
+        this.queue = queue;
         this.device = device;
         this.pool = device.pool();
         this.cache = pool.newCache(64);
@@ -47,7 +54,7 @@ public final class Wire implements AutoCloseable {
         out.add(index);
         long deadline = System.nanoTime() + WAIT_NANOS;
         while (true) {
-            int n = device.transmit(0, out, System.nanoTime());
+            int n = device.transmit(queue, out, System.nanoTime());
             if (n == 1) {
                 out.removeFirst(1);
                 return;
@@ -62,7 +69,7 @@ public final class Wire implements AutoCloseable {
 
     /** Receives once, appending to {@link #received}; returns how many frames arrived. */
     public int pollOnce() {
-        int n = device.receive(0, burst, System.nanoTime());
+        int n = device.receive(queue, burst, System.nanoTime());
         for (int i = 0; i < burst.count(); i++) {
             int index = burst.get(i);
             byte[] bytes = new byte[pool.dataLength(index)];

@@ -66,12 +66,12 @@ class XdpDeviceTest extends DeviceInteropContract {
             wire.send(Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp));
             wire.await("ARP reply", f -> Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp));
         }
-        assertTrue(xdp().receivedFrames() >= 1, "frames came through the RX ring");
-        assertEquals(1, xdp().transmittedFrames());
-        XdpStatistics stats = xdp().statistics();
+        assertTrue(xdp().receivedFrames(0) >= 1, "frames came through the RX ring");
+        assertEquals(1, xdp().transmittedFrames(0));
+        XdpStatistics stats = xdp().statistics(0);
         System.out.println(device.name() + ": mode " + xdp().mode() + ", attach " + xdp().attach() + ", rx "
-                + xdp().receivedFrames() + ", tx wakeups " + xdp().txWakeups() + ", fill wakeups "
-                + xdp().fillWakeups() + ", " + stats);
+                + xdp().receivedFrames(0) + ", tx wakeups " + xdp().txWakeups(0) + ", fill wakeups "
+                + xdp().fillWakeups(0) + ", " + stats);
         assertEquals(0, stats.rxInvalidDescs(), stats.toString());
         assertEquals(0, stats.txInvalidDescs(), stats.toString());
     }
