@@ -1,5 +1,6 @@
 package io.flyover.linux.xdp;
 
+import io.flyover.linux.sys.Errno;
 import io.flyover.linux.sys.Libc;
 import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FrameCache;
@@ -45,6 +46,8 @@ final class XskSocket {
     private static final int MAP_SHARED = 1;
     private static final int MAP_POPULATE = 0x8000;
     private static final int MSG_DONTWAIT = 0x40;
+    /** sendto calls per receive/transmit at most: 8 copy-mode batches of 32 descriptors. */
+    private static final int MAX_TX_KICKS = 8;
 
     /** struct xdp_desc { u64 addr; u32 len; u32 options; }. */
     private static final int DESC_SIZE = 16;
@@ -181,6 +184,7 @@ final class XskSocket {
 
     int receive(FrameBurst into) {
         reapCompletions();
+        kickTx(); // frames queued by an earlier transmit still leave while the stack only receives
         int n = rx.peek(into.remaining());
         for (int i = 0; i < n; i++) {
             long slot = rx.consumerSlot(i, DESC_SIZE);
@@ -252,12 +256,24 @@ final class XskSocket {
             tx.submit(n);
             transmittedFrames += n;
         }
-        if ((n > 0 || tx.outstanding() > 0) && tx.needsWakeup()) {
-            txWakeups++;
-            // EAGAIN/EBUSY/ENOBUFS: the kernel is busy or the completion ring full; retried on the next call
-            Libc.sendto(fd, 0, 0, MSG_DONTWAIT, 0, 0);
-        }
+        kickTx();
         return n;
+    }
+
+    /**
+     * Copy mode sends at most a batch (32) per {@code sendto} and answers EAGAIN while descriptors
+     * remain, so kick while the kernel asks for it and has work, reaping completions in between;
+     * bounded, the next receive or transmit carries on.
+     */
+    private void kickTx() {
+        for (int kicks = 0; kicks < MAX_TX_KICKS && tx.outstanding() > 0 && tx.needsWakeup(); kicks++) {
+            txWakeups++;
+            long result = Libc.sendto(fd, 0, 0, MSG_DONTWAIT, 0, 0);
+            reapCompletions();
+            if (result != -Errno.EAGAIN) {
+                break; // done (0), or busy/down (EBUSY, ENOBUFS, ENETDOWN): retried on the next call
+            }
+        }
     }
 
     /** Unmaps the rings and closes the socket; the kernel then no longer touches any frame. */
