@@ -38,11 +38,16 @@ public final class Prerequisites {
     }
 
     private static void verdict(List<String> missing) {
+        verdict(missing, "true".equalsIgnoreCase(System.getenv("CI")));
+    }
+
+    /** Skips (abort) with one line naming what is missing, or fails under CI. */
+    static void verdict(List<String> missing, boolean ci) {
         if (missing.isEmpty()) {
             return;
         }
         String line = "Linux interop test needs " + String.join(", ", missing);
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        if (ci) {
             Assertions.fail(line + " (CI=true: a skip is a failure)");
         }
         Assumptions.abort(line + "; skipped");
