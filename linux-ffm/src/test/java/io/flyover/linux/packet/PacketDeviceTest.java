@@ -12,4 +12,9 @@ class PacketDeviceTest extends DeviceInteropContract {
         ns = Namespace.withVeth("pk", 20);
         device = new PacketDeviceFactory().open(ns.hostLink(), pool, new DeviceOptions(1, 256, false));
     }
+
+    @Override
+    protected int pollFd() {
+        return ((PacketDevice) device).fd();
+    }
 }

@@ -12,4 +12,9 @@ class TapDeviceTest extends DeviceInteropContract {
         device = new TapDeviceFactory().open(TAP, pool, io.flyover.stack.device.DeviceOptions.DEFAULTS);
         ns = Namespace.forTap("tp", TAP, 10);
     }
+
+    @Override
+    protected int pollFd() {
+        return ((TapDevice) device).fd();
+    }
 }

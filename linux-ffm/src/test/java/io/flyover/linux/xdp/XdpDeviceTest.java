@@ -86,4 +86,9 @@ class XdpDeviceTest extends DeviceInteropContract {
         assertEquals(0x12, insns[13] & 0xFF);
         assertEquals(0x95, insns[40] & 0xFF, "exit");
     }
+
+    @Override
+    protected int pollFd() {
+        return xdp().fd(0);
+    }
 }
