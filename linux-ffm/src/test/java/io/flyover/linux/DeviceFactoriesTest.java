@@ -84,6 +84,8 @@ class DeviceFactoriesTest {
             assertFalse(f.get("af_xdp").serves("fl-fat0"));
             assertFalse(f.get("af_packet").serves("fl-fat0"));
             assertEquals(0x02, (int) (tap.capabilities().mac() >>> 40) & 0x03, "locally administered unicast MAC");
+            tap.close();
+            pool.checkAllReturned();
         }
         assertFalse(NetInterface.exists("fl-fat0"), "a TAP the device created disappears on close");
     }

@@ -77,6 +77,23 @@ class XdpDeviceTest extends DeviceInteropContract {
     }
 
     @Test
+    void aSecondDeviceOnTheSameQueueFailsCleanlyAndTheFirstKeepsWorking() throws Exception {
+        try (FramePool other = FramePool.allocate(1024)) {
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> new XdpDevice(ns.hostLink(), 0, other, 256, false));
+            System.out.println("second device: " + e.getMessage());
+            assertTrue(e.getMessage().contains(ns.hostLink()), e.getMessage());
+            assertTrue(e.getMessage().contains("errno"), e.getMessage());
+            other.checkAllReturned();
+        }
+        assertTrue(linkShow().contains("prog/xdp"), "the first device's program is still attached");
+        try (Wire wire = new Wire(device)) {
+            wire.send(Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp));
+            wire.await("ARP reply", f -> Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp));
+        }
+    }
+
+    @Test
     void theProgramIsHandAssembledWithTheMapFdPatchedIn() {
         byte[] insns = XdpRedirectProgram.instructions(0x1234);
         assertEquals(48, insns.length);
