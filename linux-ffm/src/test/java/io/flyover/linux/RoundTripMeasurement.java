@@ -14,22 +14,23 @@ import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.NetDevice;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Opt-in figures, not a test of speed (nothing asserts on time): single-frame ICMP echo round trips
- * between a busy-polling device and the namespace's kernel, per device kind. Run with
- * {@code -Dflyover.measure=true}; prints percentiles.
+ * between a busy-polling device and the namespace's kernel, per device kind. Tagged out of the
+ * default run (see the module pom); run with
+ * {@code -Dflyover.linux.excludedGroups= -Dtest=RoundTripMeasurement}; prints percentiles.
  */
+@Tag("measurement")
 class RoundTripMeasurement {
     private static final int WARM_UP = 2_000;
     private static final int SAMPLES = 10_000;
 
     @BeforeEach
-    void optIn() {
-        Assumptions.assumeTrue(Boolean.getBoolean("flyover.measure"), "measurement runs with -Dflyover.measure=true");
+    void prerequisites() {
         Prerequisites.requireNetworkAdmin();
     }
 
