@@ -58,6 +58,16 @@ class RoundTripMeasurement {
     }
 
     @Test
+    void afPacketV2() throws Exception {
+        try (FramePool pool = FramePool.allocate(4096); Namespace ns = Namespace.withVeth("m2", 53)) {
+            try (PacketDevice device = new PacketDevice(ns.hostLink(), pool, PacketDevice.RxRing.V2_FRAMES, 256, 1)) {
+                measure(device, ns, pool);
+            }
+            pool.checkAllReturned();
+        }
+    }
+
+    @Test
     void afXdp() throws Exception {
         try (FramePool pool = FramePool.allocate(4096); Namespace ns = Namespace.withVeth("mx", 52)) {
             try (XdpDevice device = new XdpDevice(ns.hostLink(), 0, pool, 512, true)) {
@@ -101,8 +111,9 @@ class RoundTripMeasurement {
             }
         }
         Arrays.sort(rtt);
-        System.out.printf("%s: echo round trip over %d samples: p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us%n",
-                device.name(), SAMPLES, rtt[SAMPLES / 2] / 1e3, rtt[SAMPLES * 9 / 10] / 1e3, rtt[SAMPLES * 99 / 100] / 1e3,
+        String kind = device instanceof PacketDevice p ? " (" + p.rxRing() + ")" : "";
+        System.out.printf("%s%s: echo round trip over %d samples: p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us%n",
+                device.name(), kind, SAMPLES, rtt[SAMPLES / 2] / 1e3, rtt[SAMPLES * 9 / 10] / 1e3, rtt[SAMPLES * 99 / 100] / 1e3,
                 rtt[SAMPLES * 999 / 1000] / 1e3, rtt[SAMPLES - 1] / 1e3);
     }
 }
