@@ -288,6 +288,35 @@ public abstract class DeviceInteropContract {
     }
 
     @Test
+    void thePeerGoingDownAndUpAgainDoesNotBreakTheDevice() throws Exception {
+        try (Wire wire = new Wire(device)) {
+            ns.exec("ip", "link", "set", ns.peerInterface, "down");
+            byte[] request = Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp);
+            for (int i = 0; i < 4; i++) {
+                wire.send(request); // taken and dropped, or queued: either way no exception
+                wire.pollOnce();
+            }
+            ns.exec("ip", "link", "set", ns.peerInterface, "up");
+            // frames sent while the carrier comes back may be lost: ask until the kernel answers
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            int seen = 0;
+            boolean answered = false;
+            while (!answered && System.nanoTime() < deadline) {
+                wire.send(request);
+                for (int i = 0; i < 50 && !answered; i++) {
+                    wire.pollOnce();
+                    for (; seen < wire.received.size(); seen++) {
+                        byte[] f = wire.received.get(seen);
+                        answered |= Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp);
+                    }
+                    Thread.sleep(2);
+                }
+            }
+            assertTrue(answered, "the kernel answers again once its link is back up");
+        }
+    }
+
+    @Test
     void anIdleDeviceWakesAPollerWhenAFrameArrives() throws Exception {
         Prerequisites.requirePython();
         try (Wire wire = new Wire(device); FdPoller poller = new FdPoller(1)) {
