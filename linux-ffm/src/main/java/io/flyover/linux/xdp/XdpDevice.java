@@ -78,6 +78,16 @@ public final class XdpDevice implements NetDevice {
      */
     public XdpDevice(String interfaceName, int firstQueue, int queueCount, FramePool pool, int ringSize,
                      boolean zeroCopy) throws IOException {
+        this(interfaceName, firstQueue, queueCount, pool, ringSize, zeroCopy, Attach.DRIVER);
+    }
+
+    /**
+     * As above, choosing where the program runs: {@link Attach#DRIVER} tries the driver first and
+     * falls back to generic (skb) mode; {@link Attach#GENERIC} uses generic mode only (any
+     * interface, slower: frames are copied out of an skb).
+     */
+    public XdpDevice(String interfaceName, int firstQueue, int queueCount, FramePool pool, int ringSize,
+                     boolean zeroCopy, Attach preferred) throws IOException {
         checkPool(pool);
         if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
             throw new IllegalArgumentException("ring size must be a power of two >= 2: " + ringSize);
@@ -102,7 +112,7 @@ public final class XdpDevice implements NetDevice {
                         fillTarget, (short) 0, sockets[0].fd());
             }
             mode = sockets[0].isZeroCopy() ? Mode.ZERO_COPY : Mode.COPY;
-            attachProgram(nif);
+            attachProgram(nif, preferred);
             for (XskSocket s : sockets) {
                 s.refill();
             }
@@ -143,15 +153,18 @@ public final class XdpDevice implements NetDevice {
                 (short) (XskSocket.XDP_COPY | XskSocket.XDP_USE_NEED_WAKEUP), -1);
     }
 
-    private void attachProgram(NetInterface nif) throws IOException {
+    private void attachProgram(NetInterface nif, Attach preferred) throws IOException {
         mapFd = Bpf.createXskMap("flyover_xsks", Math.max(64, firstQueue + sockets.length));
         programFd = Bpf.loadXdpProgram("flyover_xsk", XdpRedirectProgram.instructions(mapFd),
                 XdpRedirectProgram.LICENSE);
         for (XskSocket s : sockets) {
             Bpf.updateElement(mapFd, s.queueId, s.fd());
         }
-        long link = Bpf.linkXdp(programFd, nif.index(), Bpf.XDP_FLAGS_DRV_MODE);
-        attach = Attach.DRIVER;
+        long link = -Errno.EOPNOTSUPP;
+        if (preferred == Attach.DRIVER) {
+            link = Bpf.linkXdp(programFd, nif.index(), Bpf.XDP_FLAGS_DRV_MODE);
+            attach = Attach.DRIVER;
+        }
         if (link == -Errno.EOPNOTSUPP || link == -Errno.EINVAL) {
             link = Bpf.linkXdp(programFd, nif.index(), Bpf.XDP_FLAGS_SKB_MODE);
             attach = Attach.GENERIC;

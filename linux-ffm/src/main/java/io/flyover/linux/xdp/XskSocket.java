@@ -48,6 +48,8 @@ final class XskSocket {
     private static final int MSG_DONTWAIT = 0x40;
     /** sendto calls per receive/transmit at most: 8 copy-mode batches of 32 descriptors. */
     private static final int MAX_TX_KICKS = 8;
+    private static final int BIND_RETRIES = 50;
+    private static final int BIND_RETRY_MILLIS = 20;
 
     /** struct xdp_desc { u64 addr; u32 len; u32 options; }. */
     private static final int DESC_SIZE = 16;
@@ -133,8 +135,27 @@ final class XskSocket {
             sxdp.set(ValueLayout.JAVA_INT, 8, queueId);
             sxdp.set(ValueLayout.JAVA_INT, 12, Math.max(sharedUmemFd, 0));
             Libc.check("bind(AF_XDP, " + interfaceName + " queue " + queueId + ", " + describe(flags) + ")",
-                    Libc.bind(fd, sxdp, 16));
+                    bindWaitingForRelease(sxdp));
         }
+    }
+
+    /**
+     * A socket closed a moment ago releases its queue asynchronously (the kernel frees the buffer
+     * pool from a work queue), so binding the same queue right after answers EBUSY for a while:
+     * retry for up to a second before reporting the queue as taken.
+     */
+    private int bindWaitingForRelease(MemorySegment sxdp) {
+        int result = Libc.bind(fd, sxdp, 16);
+        for (int attempt = 0; result == -Errno.EBUSY && attempt < BIND_RETRIES; attempt++) {
+            try {
+                Thread.sleep(BIND_RETRY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            result = Libc.bind(fd, sxdp, 16);
+        }
+        return result;
     }
 
     private static String describe(short flags) {

@@ -94,6 +94,21 @@ class XdpDeviceTest extends DeviceInteropContract {
     }
 
     @Test
+    void genericModeAlsoCarriesFramesBothWays() throws Exception {
+        device.close(); // the queue takes one socket: replace the driver-mode device
+        device = new XdpDevice(ns.hostLink(), 0, 1, pool, 256, true, XdpDevice.Attach.GENERIC);
+        assertEquals(XdpDevice.Attach.GENERIC, xdp().attach());
+        assertTrue(linkShow().contains("xdpgeneric"), linkShow());
+        try (Wire wire = new Wire(device)) {
+            wire.send(Frames.arp(1, ourMac(), ns.localIp, Frames.BROADCAST, 0, ns.peerIp));
+            wire.await("ARP reply in generic mode",
+                    f -> Frames.isArp(f, 2) && Arrays.equals(Frames.arpSenderIp(f), ns.peerIp));
+        }
+        device.close();
+        assertFalse(linkShow().contains("xdpgeneric"), "detached after close");
+    }
+
+    @Test
     void theProgramIsHandAssembledWithTheMapFdPatchedIn() {
         byte[] insns = XdpRedirectProgram.instructions(0x1234);
         assertEquals(48, insns.length);
