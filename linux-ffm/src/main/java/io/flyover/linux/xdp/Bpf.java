@@ -80,13 +80,15 @@ final class Bpf {
         if (instructions.length % 8 != 0) {
             throw new IllegalArgumentException("BPF instructions are 8 bytes each");
         }
-        long result = load(name, instructions, license, BPF_XDP, false);
+        int attachType = BPF_XDP;
+        long result = loadWithLog(name, instructions, license, attachType, null);
         if (result == -io.flyover.linux.sys.Errno.EINVAL) {
-            result = load(name, instructions, license, 0, false); // kernels that reject expected_attach_type
+            attachType = 0; // kernels that reject expected_attach_type for XDP
+            result = loadWithLog(name, instructions, license, attachType, null);
         }
         if (result < 0) {
             int firstErrno = (int) -result;
-            String log = verifierLog(name, instructions, license);
+            String log = verifierLog(name, instructions, license, attachType);
             ErrnoException failure = new ErrnoException("bpf(BPF_PROG_LOAD, XDP)", firstErrno);
             if (!log.isEmpty()) {
                 failure.addSuppressed(new IOException("verifier log:\n" + log));
@@ -96,13 +98,9 @@ final class Bpf {
         return (int) result;
     }
 
-    private static long load(String name, byte[] instructions, String license, int attachType, boolean log) {
-        return loadWithLog(name, instructions, license, attachType, log ? new StringBuilder() : null);
-    }
-
-    private static String verifierLog(String name, byte[] instructions, String license) {
+    private static String verifierLog(String name, byte[] instructions, String license, int attachType) {
         StringBuilder log = new StringBuilder();
-        loadWithLog(name, instructions, license, 0, log);
+        loadWithLog(name, instructions, license, attachType, log);
         return log.toString().strip();
     }
 
