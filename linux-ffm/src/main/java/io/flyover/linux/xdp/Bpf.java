@@ -20,6 +20,7 @@ final class Bpf {
     static final int BPF_PROG_LOAD = 5;
     static final int BPF_LINK_CREATE = 28;
 
+    static final int BPF_MAP_TYPE_HASH = 1;
     static final int BPF_MAP_TYPE_XSKMAP = 17;
     static final int BPF_PROG_TYPE_XDP = 6;
     static final int BPF_XDP = 37;
@@ -48,14 +49,53 @@ final class Bpf {
 
     /** An XSKMAP of {@code entries} slots (key: queue index, value: AF_XDP socket fd). */
     static int createXskMap(String name, int entries) throws IOException {
+        return createMap(name, BPF_MAP_TYPE_XSKMAP, 4, 4, entries, "XSKMAP");
+    }
+
+    /** A hash map from {@code keySize}-byte keys to 4-byte values. */
+    static int createHashMap(String name, int keySize, int entries) throws IOException {
+        return createMap(name, BPF_MAP_TYPE_HASH, keySize, 4, entries, "HASH");
+    }
+
+    private static int createMap(String name, int type, int keySize, int valueSize, int entries, String what)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
-            attr.set(ValueLayout.JAVA_INT, 0, BPF_MAP_TYPE_XSKMAP);
-            attr.set(ValueLayout.JAVA_INT, 4, 4);
-            attr.set(ValueLayout.JAVA_INT, 8, 4);
+            attr.set(ValueLayout.JAVA_INT, 0, type);
+            attr.set(ValueLayout.JAVA_INT, 4, keySize);
+            attr.set(ValueLayout.JAVA_INT, 8, valueSize);
             attr.set(ValueLayout.JAVA_INT, 12, entries);
             attr.setString(28, truncatedName(name));
-            return (int) Libc.check("bpf(BPF_MAP_CREATE, XSKMAP)", bpf(BPF_MAP_CREATE, attr));
+            return (int) Libc.check("bpf(BPF_MAP_CREATE, " + what + ")", bpf(BPF_MAP_CREATE, attr));
+        }
+    }
+
+    /** Sets {@code map[key] = value} for a map with 4-byte values. */
+    static void updateElement(int mapFd, byte[] key, int value) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
+            MemorySegment k = arena.allocate(key.length, 8);
+            MemorySegment.copy(key, 0, k, ValueLayout.JAVA_BYTE, 0, key.length);
+            MemorySegment v = Libc.intValue(arena, value);
+            attr.set(ValueLayout.JAVA_INT, 0, mapFd);
+            attr.set(ValueLayout.JAVA_LONG, 8, k.address());
+            attr.set(ValueLayout.JAVA_LONG, 16, v.address());
+            Libc.check("bpf(BPF_MAP_UPDATE_ELEM)", bpf(BPF_MAP_UPDATE_ELEM, attr));
+        }
+    }
+
+    /** Removes {@code key}; a key that is not there is not an error. */
+    static void deleteElement(int mapFd, byte[] key) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
+            MemorySegment k = arena.allocate(key.length, 8);
+            MemorySegment.copy(key, 0, k, ValueLayout.JAVA_BYTE, 0, key.length);
+            attr.set(ValueLayout.JAVA_INT, 0, mapFd);
+            attr.set(ValueLayout.JAVA_LONG, 8, k.address());
+            long result = bpf(BPF_MAP_DELETE_ELEM, attr);
+            if (result != -io.flyover.linux.sys.Errno.ENOENT) {
+                Libc.check("bpf(BPF_MAP_DELETE_ELEM)", result);
+            }
         }
     }
 

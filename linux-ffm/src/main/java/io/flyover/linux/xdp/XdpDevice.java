@@ -9,7 +9,11 @@ import io.flyover.stack.buffer.FrameCache;
 import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.NetDevice;
+import io.flyover.stack.device.FlowRule;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 
@@ -37,6 +41,8 @@ import java.util.Set;
  */
 public final class XdpDevice implements NetDevice {
     private static final int ETHERNET_HEADER = 14;
+    /** Addresses one device can steer (IPv4 and IPv6 each). */
+    static final int MAX_STEERED_ADDRESSES = 256;
     /** XDP_PACKET_HEADROOM: the kernel leaves this much before received data in a chunk. */
     static final int XDP_PACKET_HEADROOM = 256;
 
@@ -45,6 +51,18 @@ public final class XdpDevice implements NetDevice {
 
     /** Where the redirect program runs. */
     public enum Attach { DRIVER, GENERIC }
+
+    /** What the program sends to the sockets. */
+    public enum Steering {
+        /** Every frame of the device's queues ({@link XdpRedirectProgram}): the interface is the stack's. */
+        QUEUE,
+        /**
+         * Only ARP, IPv4 and IPv6 frames addressed to the stack's own addresses
+         * ({@link XdpSteeringProgram}): the interface stays shared with the kernel. Addresses come from
+         * {@link #steer(byte[])} and from the local address of each {@link FlowRule}.
+         */
+        ADDRESSES
+    }
 
     private final String interfaceName;
     private final int firstQueue;
@@ -56,6 +74,11 @@ public final class XdpDevice implements NetDevice {
     private int mapFd = -1;
     private int programFd = -1;
     private int linkFd = -1;
+    private int addrs4Fd = -1;
+    private int addrs6Fd = -1;
+    private final Steering steering;
+    /** Steered address (4 or 16 bytes, as a string of its bytes) to how many rules asked for it. */
+    private final Map<String, Integer> steered = new HashMap<>();
     private Mode mode;
     private Attach attach;
     private boolean closed;
@@ -88,7 +111,14 @@ public final class XdpDevice implements NetDevice {
      */
     public XdpDevice(String interfaceName, int firstQueue, int queueCount, FramePool pool, int ringSize,
                      boolean zeroCopy, Attach preferred) throws IOException {
+        this(interfaceName, firstQueue, queueCount, pool, ringSize, zeroCopy, preferred, Steering.QUEUE);
+    }
+
+    /** As above, choosing which frames the program steers to the sockets. */
+    public XdpDevice(String interfaceName, int firstQueue, int queueCount, FramePool pool, int ringSize,
+                     boolean zeroCopy, Attach preferred, Steering steering) throws IOException {
         checkPool(pool);
+        this.steering = steering;
         if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
             throw new IllegalArgumentException("ring size must be a power of two >= 2: " + ringSize);
         }
@@ -155,8 +185,15 @@ public final class XdpDevice implements NetDevice {
 
     private void attachProgram(NetInterface nif, Attach preferred) throws IOException {
         mapFd = Bpf.createXskMap("flyover_xsks", Math.max(64, firstQueue + sockets.length));
-        programFd = Bpf.loadXdpProgram("flyover_xsk", XdpRedirectProgram.instructions(mapFd),
-                XdpRedirectProgram.LICENSE);
+        byte[] program;
+        if (steering == Steering.ADDRESSES) {
+            addrs4Fd = Bpf.createHashMap("flyover_addrs4", 4, MAX_STEERED_ADDRESSES);
+            addrs6Fd = Bpf.createHashMap("flyover_addrs6", 16, 2 * MAX_STEERED_ADDRESSES);
+            program = XdpSteeringProgram.instructions(mapFd, addrs4Fd, addrs6Fd);
+        } else {
+            program = XdpRedirectProgram.instructions(mapFd);
+        }
+        programFd = Bpf.loadXdpProgram("flyover_xsk", program, XdpRedirectProgram.LICENSE);
         for (XskSocket s : sockets) {
             Bpf.updateElement(mapFd, s.queueId, s.fd());
         }
@@ -208,6 +245,104 @@ public final class XdpDevice implements NetDevice {
         return sockets[queue];
     }
 
+    public Steering steering() { return steering; }
+
+    /**
+     * Steers frames for {@code address} (4 or 16 bytes) to the stack, counting requests: the address
+     * stays steered until {@link #unsteer(byte[])} was called as often. For IPv6 the solicited-node
+     * multicast address (RFC 4291 section 2.7.1) is steered too, so neighbour solicitations arrive.
+     * Only with {@link Steering#ADDRESSES}.
+     */
+    public synchronized void steer(byte[] address) throws IOException {
+        requireAddressSteering();
+        String key = keyOf(address);
+        int count = steered.getOrDefault(key, 0);
+        if (count == 0) {
+            if (address.length == 4) {
+                Bpf.updateElement(addrs4Fd, address, 1);
+            } else {
+                Bpf.updateElement(addrs6Fd, address, 1);
+                Bpf.updateElement(addrs6Fd, solicitedNode(address), 1);
+            }
+        }
+        steered.put(key, count + 1);
+    }
+
+    /** Undoes one {@link #steer(byte[])}; the address stops being steered when none remain. */
+    public synchronized void unsteer(byte[] address) throws IOException {
+        requireAddressSteering();
+        String key = keyOf(address);
+        Integer count = steered.get(key);
+        if (count == null) {
+            return;
+        }
+        if (count > 1) {
+            steered.put(key, count - 1);
+            return;
+        }
+        steered.remove(key);
+        if (address.length == 4) {
+            Bpf.deleteElement(addrs4Fd, address);
+        } else {
+            Bpf.deleteElement(addrs6Fd, address);
+            Bpf.deleteElement(addrs6Fd, solicitedNode(address)); // shared by addresses with equal low 24 bits: rare
+        }
+    }
+
+    /** With {@link Steering#ADDRESSES}, steers the rule's local address; other rules need no steering. */
+    @Override
+    public void addFlowRule(FlowRule rule) {
+        byte[] local = rule.localAddress();
+        if (steering == Steering.ADDRESSES && local != null && !closed) {
+            try {
+                steer(local);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Override
+    public void removeFlowRule(FlowRule rule) {
+        byte[] local = rule.localAddress();
+        if (steering == Steering.ADDRESSES && local != null && !closed) {
+            try {
+                unsteer(local);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void requireAddressSteering() {
+        if (steering != Steering.ADDRESSES) {
+            throw new IllegalStateException(name() + " steers whole queues; open it with Steering.ADDRESSES");
+        }
+        if (closed) {
+            throw new IllegalStateException(name() + " is closed");
+        }
+    }
+
+    private static String keyOf(byte[] address) {
+        if (address.length != 4 && address.length != 16) {
+            throw new IllegalArgumentException("an address has 4 or 16 bytes, not " + address.length);
+        }
+        return java.util.HexFormat.of().formatHex(address);
+    }
+
+    /** ff02::1:ffXX:XXXX with the address's low 24 bits. */
+    static byte[] solicitedNode(byte[] address) {
+        byte[] m = new byte[16];
+        m[0] = (byte) 0xff;
+        m[1] = 0x02;
+        m[11] = 0x01;
+        m[12] = (byte) 0xff;
+        m[13] = address[13];
+        m[14] = address[14];
+        m[15] = address[15];
+        return m;
+    }
+
     @Override
     public int receive(int queue, FrameBurst into, long nowNanos) {
         XskSocket s = socket(queue);
@@ -236,7 +371,9 @@ public final class XdpDevice implements NetDevice {
         }
         Libc.closeQuietly(programFd);
         Libc.closeQuietly(mapFd);
-        programFd = mapFd = -1;
+        Libc.closeQuietly(addrs4Fd);
+        Libc.closeQuietly(addrs6Fd);
+        programFd = mapFd = addrs4Fd = addrs6Fd = -1;
         FrameCache giveBack = null;
         for (XskSocket s : sockets) {
             if (s != null && giveBack == null) {
