@@ -6,11 +6,14 @@
  * <ul>
  *   <li>{@code af_xdp} ({@link io.flyover.linux.xdp.XdpDevice}): AF_XDP sockets whose UMEM is the
  *       stack's frame region; XSKMAP + hand-assembled redirect program attached by a BPF link;
- *       zero-copy where the driver offers it, copy mode otherwise; need_wakeup honoured.</li>
+ *       zero-copy where the driver offers it, copy mode otherwise; need_wakeup honoured; one or
+ *       several queues sharing the UMEM; whole queues steered to the stack, or (Steering.ADDRESSES)
+ *       only ARP/IPv4/IPv6 frames for the stack's addresses, the interface staying shared with the
+ *       kernel.</li>
  *   <li>{@code tap} ({@link io.flyover.linux.tap.TapDevice}): /dev/net/tun, IFF_TAP | IFF_NO_PI,
  *       read/write per frame.</li>
- *   <li>{@code af_packet} ({@link io.flyover.linux.packet.PacketDevice}): TPACKET_V3 RX ring,
- *       sendto TX, own transmissions ignored.</li>
+ *   <li>{@code af_packet} ({@link io.flyover.linux.packet.PacketDevice}): TPACKET_V3 RX ring
+ *       (or TPACKET_V2 for latency), sendto TX, own transmissions ignored.</li>
  * </ul>
  *
  * Helpers: {@link io.flyover.linux.mem.HugePageRegion} (2 MiB hugepages with fallback) for

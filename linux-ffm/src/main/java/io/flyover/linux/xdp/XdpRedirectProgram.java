@@ -1,7 +1,6 @@
 package io.flyover.linux.xdp;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import static io.flyover.linux.xdp.BpfAssembler.*;
 
 /**
  * The XDP program Flyover attaches, hand-assembled so that no compiler is needed at run time:
@@ -18,26 +17,6 @@ import java.nio.ByteOrder;
  * kernel replaces with the map's address at load time (Documentation/bpf/standardization/instruction-set.rst).
  */
 public final class XdpRedirectProgram {
-    // Instruction classes, sizes, modes and operations (include/uapi/linux/bpf_common.h, bpf.h)
-    private static final int BPF_LD = 0x00;
-    private static final int BPF_LDX = 0x01;
-    private static final int BPF_JMP = 0x05;
-    private static final int BPF_ALU64 = 0x07;
-    private static final int BPF_W = 0x00;
-    private static final int BPF_DW = 0x18;
-    private static final int BPF_IMM = 0x00;
-    private static final int BPF_MEM = 0x60;
-    private static final int BPF_MOV = 0xb0;
-    private static final int BPF_K = 0x00;
-    private static final int BPF_CALL = 0x80;
-    private static final int BPF_EXIT = 0x90;
-    private static final int BPF_PSEUDO_MAP_FD = 1;
-
-    private static final int R0 = 0;
-    private static final int R1 = 1;
-    private static final int R2 = 2;
-    private static final int R3 = 3;
-
     /** offsetof(struct xdp_md, rx_queue_index). */
     private static final int XDP_MD_RX_QUEUE_INDEX = 16;
     /** BPF_FUNC_redirect_map. */
@@ -51,23 +30,12 @@ public final class XdpRedirectProgram {
 
     /** The program's bytecode with {@code xskMapFd} patched in; 6 instructions of 8 bytes. */
     public static byte[] instructions(int xskMapFd) {
-        ByteBuffer b = ByteBuffer.allocate(6 * 8).order(ByteOrder.LITTLE_ENDIAN);
-        // r2 = *(u32 *)(r1 + offsetof(struct xdp_md, rx_queue_index))
-        insn(b, BPF_LDX | BPF_W | BPF_MEM, R2, R1, XDP_MD_RX_QUEUE_INDEX, 0);
-        // r1 = map_by_fd(xskMapFd): a 16-byte ld_imm64, the upper immediate in the second half
-        insn(b, BPF_LD | BPF_DW | BPF_IMM, R1, BPF_PSEUDO_MAP_FD, 0, xskMapFd);
-        insn(b, 0, 0, 0, 0, 0);
-        // r3 = XDP_PASS (the action when the key has no socket)
-        insn(b, BPF_ALU64 | BPF_MOV | BPF_K, R3, 0, 0, XDP_PASS);
-        // r0 = bpf_redirect_map(r1, r2, r3)
-        insn(b, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_REDIRECT_MAP);
-        // return r0
-        insn(b, BPF_JMP | BPF_EXIT, R0, 0, 0, 0);
-        return b.array();
-    }
-
-    /** struct bpf_insn { u8 code; u8 dst_reg:4, src_reg:4; s16 off; s32 imm; } (little-endian bitfields). */
-    private static void insn(ByteBuffer b, int code, int dst, int src, int off, int imm) {
-        b.put((byte) code).put((byte) ((src << 4) | dst)).putShort((short) off).putInt(imm);
+        return new BpfAssembler()
+                .insn(LDX_W, R2, R1, XDP_MD_RX_QUEUE_INDEX, 0)  // r2 = ctx->rx_queue_index
+                .loadMap(R1, xskMapFd)                           // r1 = &xsks_map (ld_imm64, 2 slots)
+                .insn(MOV64_K, R3, 0, 0, XDP_PASS)               // r3 = action when the key has no socket
+                .insn(CALL, 0, 0, 0, BPF_FUNC_REDIRECT_MAP)      // r0 = bpf_redirect_map(r1, r2, r3)
+                .insn(EXIT, 0, 0, 0, 0)                          // return r0
+                .assemble();
     }
 }
