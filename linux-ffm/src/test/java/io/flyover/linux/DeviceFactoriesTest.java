@@ -78,13 +78,16 @@ class DeviceFactoriesTest {
             assertTrue(f.get("af_packet").serves(ns.hostLink()));
             assertFalse(f.get("tap").serves(ns.hostLink()), "an existing non-TAP interface is not tap's");
         }
-        try (FramePool pool = FramePool.allocate(64);
-             NetDevice tap = new TapDevice("fl-fat0", pool, TapDevice.localMacFor("fl-fat0"))) {
-            assertTrue(f.get("tap").serves("fl-fat0"));
-            assertFalse(f.get("af_xdp").serves("fl-fat0"));
-            assertFalse(f.get("af_packet").serves("fl-fat0"));
-            assertEquals(0x02, (int) (tap.capabilities().mac() >>> 40) & 0x03, "locally administered unicast MAC");
-            tap.close();
+        try (FramePool pool = FramePool.allocate(64)) {
+            NetDevice tap = new TapDevice("fl-fat0", pool, TapDevice.localMacFor("fl-fat0"));
+            try {
+                assertTrue(f.get("tap").serves("fl-fat0"));
+                assertFalse(f.get("af_xdp").serves("fl-fat0"));
+                assertFalse(f.get("af_packet").serves("fl-fat0"));
+                assertEquals(0x02, (int) (tap.capabilities().mac() >>> 40) & 0x03, "locally administered unicast MAC");
+            } finally {
+                tap.close();
+            }
             pool.checkAllReturned();
         }
         assertFalse(NetInterface.exists("fl-fat0"), "a TAP the device created disappears on close");

@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
  * populated up front (no page faults on the data path) and suitable as AF_XDP UMEM or an
  * {@code ibv_reg_mr} region. Unmapped on {@link #close()}, after the pool over it is done.
  */
+@SuppressWarnings("restricted") // sizing the mapping mmap returned
 public final class HugePageRegion implements AutoCloseable {
     public static final long HUGE_PAGE_SIZE = 2L << 20;
     private static final long PAGE_SIZE = 4096;

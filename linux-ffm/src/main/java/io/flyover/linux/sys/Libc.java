@@ -26,6 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>The errno capture buffer is per thread, so calls from several threads do not mix their errnos.
  */
+@SuppressWarnings("restricted") // binding libc is this class's purpose; callers pass --enable-native-access
 public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
