@@ -1,0 +1,398 @@
+package io.flyover.linux.xdp;
+
+import io.flyover.linux.sys.Errno;
+import io.flyover.linux.sys.ErrnoException;
+import io.flyover.linux.sys.Libc;
+import io.flyover.linux.sys.NetInterface;
+import io.flyover.stack.buffer.FrameBurst;
+import io.flyover.stack.buffer.FrameCache;
+import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.DeviceCapabilities;
+import io.flyover.stack.device.NetDevice;
+import io.flyover.stack.device.FlowRule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.lang.foreign.MemorySegment;
+import java.util.Set;
+
+/**
+ * AF_XDP sockets on consecutive queues of an interface (Documentation/networking/af_xdp.rst), whose
+ * UMEM is the stack's own {@link FramePool} region: received frames land in pool frames and
+ * transmitted pool frames go out without a copy in user space (and with none at all in zero-copy mode).
+ *
+ * <p>Set-up: the pool's region is registered as UMEM with one chunk per frame (by the first socket;
+ * the others share it with {@code XDP_SHARED_UMEM}); each socket's fill, completion, RX and TX rings
+ * are sized and mapped at the offsets {@code XDP_MMAP_OFFSETS} reports; the first socket binds with
+ * {@code XDP_USE_NEED_WAKEUP} and {@code XDP_ZEROCOPY} when asked, falling back to {@code XDP_COPY}
+ * when the driver has no zero-copy support; an XSKMAP (key: queue index) and
+ * {@link XdpRedirectProgram} are loaded with {@code bpf(2)} and attached with a BPF link (driver
+ * mode, else generic mode), which is closed, and the program thereby detached, on {@link #close()}.
+ *
+ * <p>Device queue {@code i} is NIC queue {@code firstQueue + i}. Each queue may be driven by its
+ * own thread; one queue by one thread only.
+ *
+ * <p>Frame ownership: frames on a fill ring, in an RX ring not yet received, and transmitted but
+ * not yet completed belong to the device, which tracks them and gives them all back on close.
+ * Completions are reaped in both {@link #receive} and {@link #transmit}. The kernel is kicked only
+ * when a ring's need_wakeup flag asks for it: {@code sendto} for TX, {@code recvfrom} for the fill ring.
+ * Needs Linux 5.10 or later (need_wakeup, BPF links for XDP, shared UMEM across queues).
+ */
+public final class XdpDevice implements NetDevice {
+    private static final int ETHERNET_HEADER = 14;
+    /** Addresses one device can steer (IPv4 and IPv6 each). */
+    static final int MAX_STEERED_ADDRESSES = 256;
+    /** XDP_PACKET_HEADROOM: the kernel leaves this much before received data in a chunk. */
+    static final int XDP_PACKET_HEADROOM = 256;
+
+    /** How the sockets ended up running, for logs and for tests. */
+    public enum Mode { COPY, ZERO_COPY }
+
+    /** Where the redirect program runs. */
+    public enum Attach { DRIVER, GENERIC }
+
+    /** What the program sends to the sockets. */
+    public enum Steering {
+        /** Every frame of the device's queues ({@link XdpRedirectProgram}): the interface is the stack's. */
+        QUEUE,
+        /**
+         * Only ARP, IPv4 and IPv6 frames addressed to the stack's own addresses
+         * ({@link XdpSteeringProgram}): the interface stays shared with the kernel. Addresses come from
+         * {@link #steer(byte[])} and from the local address of each {@link FlowRule}.
+         */
+        ADDRESSES
+    }
+
+    private final String interfaceName;
+    private final int firstQueue;
+    private final FramePool pool;
+    private final DeviceCapabilities capabilities;
+    private final boolean[] held;
+    private final XskSocket[] sockets;
+
+    private int mapFd = -1;
+    private int programFd = -1;
+    private int linkFd = -1;
+    private int addrs4Fd = -1;
+    private int addrs6Fd = -1;
+    private final Steering steering;
+    /** Steered address (4 or 16 bytes, as a string of its bytes) to how many rules asked for it. */
+    private final Map<String, Integer> steered = new HashMap<>();
+    private Mode mode;
+    private Attach attach;
+    private boolean closed;
+
+    /** One queue: {@code XdpDevice(interfaceName, queueId, 1, pool, ringSize, zeroCopy)}. */
+    public XdpDevice(String interfaceName, int queueId, FramePool pool, int ringSize, boolean zeroCopy)
+            throws IOException {
+        this(interfaceName, queueId, 1, pool, ringSize, zeroCopy);
+    }
+
+    /**
+     * Opens AF_XDP sockets on queues {@code firstQueue .. firstQueue + queueCount - 1} of
+     * {@code interfaceName} (in the caller's network namespace) and attaches the redirect program.
+     *
+     * @param pool the stack's pool: frame size 2048 or 4096 (at most a page), headroom at least 256,
+     *             native and page-aligned (for example {@link FramePool#allocate} or a
+     *             {@link io.flyover.linux.mem.HugePageRegion})
+     * @param ringSize entries per ring, a power of two; each fill ring holds at most half the pool
+     * @param zeroCopy try {@code XDP_ZEROCOPY} first; copy mode is used when the driver refuses it
+     */
+    public XdpDevice(String interfaceName, int firstQueue, int queueCount, FramePool pool, int ringSize,
+                     boolean zeroCopy) throws IOException {
+        this(interfaceName, firstQueue, queueCount, pool, ringSize, zeroCopy, Attach.DRIVER);
+    }
+
+    /**
+     * As above, choosing where the program runs: {@link Attach#DRIVER} tries the driver first and
+     * falls back to generic (skb) mode; {@link Attach#GENERIC} uses generic mode only (any
+     * interface, slower: frames are copied out of an skb).
+     */
+    public XdpDevice(String interfaceName, int firstQueue, int queueCount, FramePool pool, int ringSize,
+                     boolean zeroCopy, Attach preferred) throws IOException {
+        this(interfaceName, firstQueue, queueCount, pool, ringSize, zeroCopy, preferred, Steering.QUEUE);
+    }
+
+    /** As above, choosing which frames the program steers to the sockets. */
+    public XdpDevice(String interfaceName, int firstQueue, int queueCount, FramePool pool, int ringSize,
+                     boolean zeroCopy, Attach preferred, Steering steering) throws IOException {
+        checkPool(pool);
+        this.steering = steering;
+        if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
+            throw new IllegalArgumentException("ring size must be a power of two >= 2: " + ringSize);
+        }
+        if (firstQueue < 0 || queueCount < 1) {
+            throw new IllegalArgumentException("queues " + firstQueue + " + " + queueCount);
+        }
+        NetInterface nif = NetInterface.lookup(interfaceName);
+        this.interfaceName = interfaceName;
+        this.firstQueue = firstQueue;
+        this.pool = pool;
+        this.held = new boolean[pool.frameCount()];
+        this.sockets = new XskSocket[queueCount];
+        int room = pool.frameSize() - XDP_PACKET_HEADROOM - ETHERNET_HEADER;
+        this.capabilities = new DeviceCapabilities(nif.mac(), Math.clamp(Math.min(nif.mtu(), room), 576, 65_535),
+                queueCount, queueCount, Set.of());
+        int fillTarget = Math.max(1, Math.min(ringSize, pool.frameCount() / (2 * queueCount)));
+        try {
+            openFirstSocket(nif, ringSize, fillTarget, zeroCopy);
+            for (int q = 1; q < queueCount; q++) {
+                sockets[q] = XskSocket.open(pool, held, nif.index(), interfaceName, firstQueue + q, ringSize,
+                        fillTarget, (short) 0, sockets[0].fd());
+            }
+            mode = sockets[0].isZeroCopy() ? Mode.ZERO_COPY : Mode.COPY;
+            attachProgram(nif, preferred);
+            for (XskSocket s : sockets) {
+                s.refill();
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static void checkPool(FramePool pool) {
+        MemorySegment region = pool.region();
+        if (!region.isNative() || region.address() % 4096 != 0) {
+            throw new IllegalArgumentException("AF_XDP UMEM must be native, page-aligned memory");
+        }
+        if (pool.frameSize() != 2048 && pool.frameSize() != 4096) {
+            throw new IllegalArgumentException("AF_XDP chunks are 2048 or 4096 bytes, not " + pool.frameSize());
+        }
+        if (pool.headroom() < XDP_PACKET_HEADROOM) {
+            throw new IllegalArgumentException("the pool's headroom must be at least " + XDP_PACKET_HEADROOM
+                    + " (XDP_PACKET_HEADROOM), is " + pool.headroom());
+        }
+    }
+
+    private void openFirstSocket(NetInterface nif, int ringSize, int fillTarget, boolean zeroCopy) throws IOException {
+        if (zeroCopy) {
+            try {
+                sockets[0] = XskSocket.open(pool, held, nif.index(), interfaceName, firstQueue, ringSize, fillTarget,
+                        (short) (XskSocket.XDP_ZEROCOPY | XskSocket.XDP_USE_NEED_WAKEUP), -1);
+                return;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL && e.errno() != Errno.EPROTONOSUPPORT) {
+                    throw e;
+                }
+                // the driver has no zero-copy: start again in copy mode
+            }
+        }
+        sockets[0] = XskSocket.open(pool, held, nif.index(), interfaceName, firstQueue, ringSize, fillTarget,
+                (short) (XskSocket.XDP_COPY | XskSocket.XDP_USE_NEED_WAKEUP), -1);
+    }
+
+    private void attachProgram(NetInterface nif, Attach preferred) throws IOException {
+        mapFd = Bpf.createXskMap("flyover_xsks", Math.max(64, firstQueue + sockets.length));
+        byte[] program;
+        if (steering == Steering.ADDRESSES) {
+            addrs4Fd = Bpf.createHashMap("flyover_addrs4", 4, MAX_STEERED_ADDRESSES);
+            addrs6Fd = Bpf.createHashMap("flyover_addrs6", 16, 2 * MAX_STEERED_ADDRESSES);
+            program = XdpSteeringProgram.instructions(mapFd, addrs4Fd, addrs6Fd);
+        } else {
+            program = XdpRedirectProgram.instructions(mapFd);
+        }
+        programFd = Bpf.loadXdpProgram("flyover_xsk", program, XdpRedirectProgram.LICENSE);
+        for (XskSocket s : sockets) {
+            Bpf.updateElement(mapFd, s.queueId, s.fd());
+        }
+        long link = -Errno.EOPNOTSUPP;
+        if (preferred == Attach.DRIVER) {
+            link = Bpf.linkXdp(programFd, nif.index(), Bpf.XDP_FLAGS_DRV_MODE);
+            attach = Attach.DRIVER;
+        }
+        if (link == -Errno.EOPNOTSUPP || link == -Errno.EINVAL) {
+            link = Bpf.linkXdp(programFd, nif.index(), Bpf.XDP_FLAGS_SKB_MODE);
+            attach = Attach.GENERIC;
+        }
+        linkFd = (int) Libc.check("bpf(BPF_LINK_CREATE, BPF_XDP, " + interfaceName + ")", link);
+    }
+
+    @Override
+    public String name() {
+        return "af_xdp:" + interfaceName + "/q" + firstQueue + (sockets.length > 1 ? "-" + (firstQueue + sockets.length - 1) : "");
+    }
+
+    @Override
+    public DeviceCapabilities capabilities() { return capabilities; }
+
+    @Override
+    public FramePool pool() { return pool; }
+
+    public Mode mode() { return mode; }
+    public Attach attach() { return attach; }
+    /** The NIC queue behind device queue 0. */
+    public int firstQueue() { return firstQueue; }
+    /** The socket of device queue {@code queue}, for a caller that waits with poll/epoll between bursts. */
+    public int fd(int queue) { return socket(queue).fd(); }
+    public long receivedFrames(int queue) { return socket(queue).receivedFrames; }
+    public long transmittedFrames(int queue) { return socket(queue).transmittedFrames; }
+    /** How many times the TX ring's need_wakeup flag made us call sendto. */
+    public long txWakeups(int queue) { return socket(queue).txWakeups; }
+    /** How many times the fill ring's need_wakeup flag made us call recvfrom. */
+    public long fillWakeups(int queue) { return socket(queue).fillWakeups; }
+
+    /** Kernel-side counters of device queue {@code queue}: drops and invalid descriptors. */
+    public XdpStatistics statistics(int queue) throws IOException {
+        return socket(queue).statistics();
+    }
+
+    private XskSocket socket(int queue) {
+        if (queue < 0 || queue >= sockets.length) {
+            throw new IndexOutOfBoundsException(name() + " has " + sockets.length + " queues, not " + queue);
+        }
+        return sockets[queue];
+    }
+
+    public Steering steering() { return steering; }
+
+    /**
+     * Steers frames for {@code address} (4 or 16 bytes) to the stack, counting requests: the address
+     * stays steered until {@link #unsteer(byte[])} was called as often. For IPv6 the solicited-node
+     * multicast address (RFC 4291 section 2.7.1) is steered too, so neighbour solicitations arrive.
+     * Only with {@link Steering#ADDRESSES}.
+     */
+    public synchronized void steer(byte[] address) throws IOException {
+        requireAddressSteering();
+        String key = keyOf(address);
+        int count = steered.getOrDefault(key, 0);
+        if (count == 0) {
+            if (address.length == 4) {
+                Bpf.updateElement(addrs4Fd, address, 1);
+            } else {
+                Bpf.updateElement(addrs6Fd, address, 1);
+                Bpf.updateElement(addrs6Fd, solicitedNode(address), 1);
+            }
+        }
+        steered.put(key, count + 1);
+    }
+
+    /** Undoes one {@link #steer(byte[])}; the address stops being steered when none remain. */
+    public synchronized void unsteer(byte[] address) throws IOException {
+        requireAddressSteering();
+        String key = keyOf(address);
+        Integer count = steered.get(key);
+        if (count == null) {
+            return;
+        }
+        if (count > 1) {
+            steered.put(key, count - 1);
+            return;
+        }
+        steered.remove(key);
+        if (address.length == 4) {
+            Bpf.deleteElement(addrs4Fd, address);
+        } else {
+            Bpf.deleteElement(addrs6Fd, address);
+            Bpf.deleteElement(addrs6Fd, solicitedNode(address)); // shared by addresses with equal low 24 bits: rare
+        }
+    }
+
+    /** With {@link Steering#ADDRESSES}, steers the rule's local address; other rules need no steering. */
+    @Override
+    public void addFlowRule(FlowRule rule) {
+        byte[] local = rule.localAddress();
+        if (steering == Steering.ADDRESSES && local != null && !closed) {
+            try {
+                steer(local);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Override
+    public void removeFlowRule(FlowRule rule) {
+        byte[] local = rule.localAddress();
+        if (steering == Steering.ADDRESSES && local != null && !closed) {
+            try {
+                unsteer(local);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void requireAddressSteering() {
+        if (steering != Steering.ADDRESSES) {
+            throw new IllegalStateException(name() + " steers whole queues; open it with Steering.ADDRESSES");
+        }
+        if (closed) {
+            throw new IllegalStateException(name() + " is closed");
+        }
+    }
+
+    private static String keyOf(byte[] address) {
+        if (address.length != 4 && address.length != 16) {
+            throw new IllegalArgumentException("an address has 4 or 16 bytes, not " + address.length);
+        }
+        return java.util.HexFormat.of().formatHex(address);
+    }
+
+    /** ff02::1:ffXX:XXXX with the address's low 24 bits. */
+    static byte[] solicitedNode(byte[] address) {
+        byte[] m = new byte[16];
+        m[0] = (byte) 0xff;
+        m[1] = 0x02;
+        m[11] = 0x01;
+        m[12] = (byte) 0xff;
+        m[13] = address[13];
+        m[14] = address[14];
+        m[15] = address[15];
+        return m;
+    }
+
+    @Override
+    public int receive(int queue, FrameBurst into, long nowNanos) {
+        XskSocket s = socket(queue);
+        return closed ? 0 : s.receive(into);
+    }
+
+    @Override
+    public int transmit(int queue, FrameBurst frames, long nowNanos) {
+        XskSocket s = socket(queue);
+        return closed ? 0 : s.transmit(frames);
+    }
+
+    /** Detaches the program (closing its link), closes the sockets and gives every held frame back. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Libc.closeQuietly(linkFd);
+        linkFd = -1;
+        for (XskSocket s : sockets) {
+            if (s != null) {
+                s.close();
+            }
+        }
+        Libc.closeQuietly(programFd);
+        Libc.closeQuietly(mapFd);
+        Libc.closeQuietly(addrs4Fd);
+        Libc.closeQuietly(addrs6Fd);
+        programFd = mapFd = addrs4Fd = addrs6Fd = -1;
+        FrameCache giveBack = null;
+        for (XskSocket s : sockets) {
+            if (s != null && giveBack == null) {
+                giveBack = s.cache();
+            }
+        }
+        for (int frame = 0; frame < held.length; frame++) {
+            if (held[frame]) {
+                held[frame] = false;
+                giveBack.release(frame); // only sockets that opened acquire frames, so giveBack exists
+            }
+        }
+        for (XskSocket s : sockets) {
+            if (s != null) {
+                s.cache().close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() { return name(); }
+}
