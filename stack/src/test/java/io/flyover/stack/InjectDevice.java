@@ -17,10 +17,18 @@ public final class InjectDevice implements NetDevice {
     private int head, tail;
     public long transmitted;
 
+    /** When set, every transmitted frame is copied here with its flags (tests that inspect output). */
+    public java.util.List<byte[]> captured;
+    public java.util.List<Integer> capturedFlags;
+
     public InjectDevice(FramePool pool, long mac) {
+        this(pool, mac, Set.of());
+    }
+
+    public InjectDevice(FramePool pool, long mac, Set<DeviceCapabilities.Offload> offloads) {
         this.pool = pool;
         this.cache = pool.newCache(64);
-        this.capabilities = new DeviceCapabilities(mac, 1500, 1, 1, Set.of());
+        this.capabilities = new DeviceCapabilities(mac, 1500, 1, 1, offloads);
     }
 
     /** Queues a copy of {@code length} bytes of {@code bytes} as a received frame; false when no frame or queue is full. */
@@ -57,7 +65,12 @@ public final class InjectDevice implements NetDevice {
     public int transmit(int q, FrameBurst frames, long nowNanos) {
         int n = frames.count();
         for (int i = 0; i < n; i++) {
-            cache.release(frames.get(i));
+            int f = frames.get(i);
+            if (captured != null) {
+                captured.add(pool.region().asSlice(pool.dataAddress(f), pool.dataLength(f)).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                capturedFlags.add(pool.flags(f));
+            }
+            cache.release(f);
         }
         transmitted += n;
         return n;

@@ -238,8 +238,12 @@ final class Ipv6Input {
         if (slla >= 0) {
             nif.neighbors.learn(meta.sourceHi, meta.sourceLo, slla, true, nif.now);
         }
-        if (nif.config.acceptRouterAdvertisements() && icmp.raRouterLifetime() > 0 && !nif.routes.hasDefaultV6()) {
-            nif.routes.addGateway(new IpAddress(0, 0), 0, new IpAddress(meta.sourceHi, meta.sourceLo));
+        if (nif.config.acceptRouterAdvertisements()) {
+            if (icmp.raRouterLifetime() > 0 && !nif.routes.hasDefaultV6()) {
+                nif.routes.addGateway(new IpAddress(0, 0), 0, new IpAddress(meta.sourceHi, meta.sourceLo));
+            } else if (icmp.raRouterLifetime() == 0) {
+                nif.routes.removeGateway(new IpAddress(meta.sourceHi, meta.sourceLo)); // section 6.3.4: no longer a router
+            }
         }
         return Verdict.CONSUMED;
     }

@@ -37,6 +37,8 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     final long mac;
     final int mtu;
     final int vlanId;
+    /** The device completes TCP/UDP checksums (FrameFlags.TX_L4_CHECKSUM), so send seeds only the pseudo-header. */
+    final boolean txL4Offload;
 
     // Addresses: IPv4 (one) and IPv6 (index 0 is the link-local one).
     final boolean hasIpv4;
@@ -77,6 +79,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         this.mac = device.capabilities().mac();
         this.mtu = config.mtu() == 0 ? device.capabilities().mtu() : Math.min(config.mtu(), device.capabilities().mtu());
         this.vlanId = config.vlanId();
+        this.txL4Offload = device.capabilities().has(io.flyover.stack.device.DeviceCapabilities.Offload.TX_L4_CHECKSUM);
         this.txBurst = new FrameBurst(Math.max(8, config.burstSize()));
         this.neighbors = new NeighborCache(this, config.neighborCapacity(), config.neighborQueueDepth(),
                 config.neighborReachableNanos(), config.neighborRetransmitNanos(), config.neighborMaxProbes());
@@ -329,8 +332,20 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         }
         int l4Length = pool.dataLength(frame);
         long l4 = pool.dataAddress(frame);
-        fillChecksum(protocol, l4, l4Length, v4, srcHi, srcLo, dstHi, dstLo);
+        pool.setFlags(frame, 0); // a reply built in place must not carry the receive flags out
         int header = v4 ? 20 : 40;
+        if (header + l4Length <= mtu && txL4Offload && (protocol == IpProtocol.UDP || protocol == IpProtocol.TCP)) {
+            // The device finishes the checksum: seed the field with the folded pseudo-header sum.
+            int field = protocol == IpProtocol.UDP ? 6 : 16;
+            if (l4Length >= field + 2) {
+                long sum = v4 ? Checksum.pseudoHeaderV4((int) srcLo, (int) dstLo, protocol, l4Length)
+                        : Checksum.pseudoHeaderV6(srcHi, srcLo, dstHi, dstLo, protocol, l4Length);
+                Bytes.u16(memory, l4 + field, Checksum.fold(sum));
+                pool.setFlags(frame, FrameFlags.TX_L4_CHECKSUM);
+            }
+        } else {
+            fillChecksum(protocol, l4, l4Length, v4, srcHi, srcLo, dstHi, dstLo);
+        }
         if (header + l4Length > mtu) {
             if (dontFragment || !v4 && protocol == IpProtocol.TCP) {
                 return dropTx(frame, DropReason.IP_PACKET_TOO_BIG);
@@ -546,7 +561,6 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         int length = pool.dataLength(frame) + hl;
         ethOut.emit(memory, pool.frameBase(frame) + dataOffset);
         pool.setData(frame, dataOffset, length);
-        pool.setFlags(frame, 0);
         if (txBurst.isFull()) {
             flush();
         }
