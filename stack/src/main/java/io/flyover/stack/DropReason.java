@@ -57,10 +57,10 @@ public enum DropReason {
     ICMP_MALFORMED,
     ICMP_BAD_CHECKSUM,
     ICMP_RATE_LIMITED,
-    /** An ICMP type a host does not act on (redirects, router solicitations, echo to broadcast, ...). */
-    ICMP_UNHANDLED_TYPE,
     IGMP_MALFORMED,
     MLD_MALFORMED,
+    /** An ICMP type a host does not act on (redirects, router solicitations, echo to broadcast, ...). */
+    ICMP_UNHANDLED_TYPE,
 
     // --- UDP ---
     UDP_MALFORMED,

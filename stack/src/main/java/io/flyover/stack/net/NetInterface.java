@@ -252,6 +252,11 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     // Addresses
     // ---------------------------------------------------------------------------------------------
 
+    /** Whether a socket of this stack joined the group. */
+    public boolean isMember(long groupHi, long groupLo) {
+        return groups.contains(groupHi, groupLo);
+    }
+
     /** The subnet or limited broadcast address of our IPv4 network. */
     public boolean isIpv4Broadcast(int address) {
         return address == -1 || (hasIpv4 && address == ipv4Broadcast && ipv4PrefixLength < 31);
@@ -509,15 +514,13 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         ip6Out.trafficClass = tc;
         ip6Out.flowLabel = 0;
         ip6Out.routerAlert = routerAlert;
-        int hl = ip6Out.headerLength();
+        int hl = ip6Out.headerLength(); // includes a fragment header when sendFragments asked for one
         int dataOffset = pool.dataOffset(frame) - hl;
-        boolean fragment = ip6Out.fragment;
-        ip6Out.fragment = false;
         if (dataOffset < 0) {
+            ip6Out.fragment = false;
             return dropTx(frame, DropReason.NO_FRAME);
         }
         int l4Length = pool.dataLength(frame);
-        ip6Out.fragment = fragment;
         ip6Out.emit(memory, pool.frameBase(frame) + dataOffset, l4Length);
         ip6Out.fragment = false;
         pool.setData(frame, dataOffset, hl + l4Length);

@@ -112,6 +112,9 @@ public final class UdpLayer implements TransportHandler {
         int ttl = multicast ? 1 : 64; // IP_MULTICAST_TTL defaults to 1
         long srcHi = s.localHi;
         long srcLo = s.localLo;
+        if (multicast && s.multicastLoop && nif.isMember(toHi, toLo) && nif.selectSource(toHi, toLo, source)) {
+            loopBack(data, offset, length, source[0], source[1], s.localPort, toHi, toLo, port);
+        }
         int total = UdpDatagram.HEADER_LENGTH + length;
         if (total <= nif.maxSegment(toHi, toLo)) {
             int frame = nif.acquireFrame();
@@ -132,6 +135,22 @@ public final class UdpLayer implements TransportHandler {
         }
         nif.flush();
         return length;
+    }
+
+    private final long[] source = new long[2];
+    private final IpMeta loopMeta = new IpMeta();
+
+    /** Delivers our own multicast datagram to this stack's member sockets, as the kernel's loopback does. */
+    private void loopBack(MemorySegment data, long offset, int length, long srcHi, long srcLo, int srcPort,
+            long groupHi, long groupLo, int port) {
+        for (UdpSocket o = byPort[port]; o != null; o = o.nextOnPort) {
+            if (o.isMember(groupHi, groupLo) && !o.connected
+                    && (IpAddress.isUnspecified(o.localHi, o.localLo) || (o.localHi == groupHi && o.localLo == groupLo))) {
+                if (!o.deliver(data, offset, length, srcHi, srcLo, srcPort)) {
+                    counters.drop(DropReason.UDP_RECEIVE_QUEUE_FULL);
+                }
+            }
+        }
     }
 
     private boolean isSubnetBroadcast(int address) {

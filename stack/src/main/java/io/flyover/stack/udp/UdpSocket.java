@@ -26,6 +26,8 @@ public final class UdpSocket implements AutoCloseable {
     int remotePort;
     boolean reuseAddress;
     boolean broadcast;
+    /** IP_MULTICAST_LOOP: our own multicast datagrams also reach this stack's member sockets (JDK default on). */
+    boolean multicastLoop = true;
     UdpSocket nextOnPort;
     /** Set by an ICMP port unreachable for our connected peer; reported by the next receive (as Linux does). */
     boolean pendingUnreachable;
@@ -70,6 +72,7 @@ public final class UdpSocket implements AutoCloseable {
 
     public void setReuseAddress(boolean on) { reuseAddress = on; }
     public void setBroadcast(boolean on) { broadcast = on; }
+    public void setMulticastLoop(boolean on) { multicastLoop = on; }
     public boolean isBound() { return bound; }
     public boolean isConnected() { return connected; }
     public boolean isOpen() { return !closed; }

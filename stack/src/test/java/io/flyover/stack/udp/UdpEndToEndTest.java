@@ -180,6 +180,33 @@ class UdpEndToEndTest {
     }
 
     @Test
+    void ownMulticastLoopsBackToMemberSocketsOfTheSameStackUnlessDisabled() throws Exception {
+        try (TwoStacks net = new TwoStacks()) {
+            IpAddress group = IpAddress.parse("239.9.9.9");
+            UdpSocket member = net.a.openUdp();
+            member.setReuseAddress(true);
+            member.bind(IpAddress.ANY_V4, 6000);
+            member.join(group);
+            UdpSocket remote = net.b.openUdp();
+            remote.setReuseAddress(true);
+            remote.bind(IpAddress.ANY_V4, 6000);
+            remote.join(group);
+            UdpSocket sender = net.a.openUdp();
+            sender.sendTo(text("loop"), 0, 4, group, 6000);
+            net.run(4);
+            assertEquals("loop", receiveText(member));
+            assertEquals(TwoStacks.A4, member.source());
+            assertEquals(sender.localPort(), member.sourcePort());
+            assertEquals("loop", receiveText(remote));
+            sender.setMulticastLoop(false);
+            sender.sendTo(text("nolo"), 0, 4, group, 6000);
+            net.run(4);
+            assertEquals(null, receiveText(member));
+            assertEquals("nolo", receiveText(remote));
+        }
+    }
+
+    @Test
     void broadcastNeedsTheBroadcastOption() throws Exception {
         try (TwoStacks net = new TwoStacks()) {
             UdpSocket server = net.b.openUdp();
