@@ -8,12 +8,19 @@ public final class GroupMembership {
     private final long[] hi;
     private final long[] lo;
     private final int[] refs;
+    /** A pending report per group (RFC 3376 section 5, RFC 3810 section 6): type, due time, how many left. */
+    private final int[] reportType;
+    private final long[] reportAt;
+    private final int[] reportsLeft;
     private int count;
 
     public GroupMembership(int capacity) {
         hi = new long[capacity];
         lo = new long[capacity];
         refs = new int[capacity];
+        reportType = new int[capacity];
+        reportAt = new long[capacity];
+        reportsLeft = new int[capacity];
     }
 
     /** Adds a reference; true when this is the first (a report must go out). */
@@ -29,6 +36,7 @@ public final class GroupMembership {
         hi[count] = groupHi;
         lo[count] = groupLo;
         refs[count] = 1;
+        reportsLeft[count] = 0;
         count++;
         return true;
     }
@@ -46,6 +54,9 @@ public final class GroupMembership {
         hi[i] = hi[count];
         lo[i] = lo[count];
         refs[i] = refs[count];
+        reportType[i] = reportType[count];
+        reportAt[i] = reportAt[count];
+        reportsLeft[i] = reportsLeft[count];
         return true;
     }
 
@@ -65,6 +76,29 @@ public final class GroupMembership {
     public int size() { return count; }
     public long groupHi(int i) { return hi[i]; }
     public long groupLo(int i) { return lo[i]; }
+
+    /**
+     * Schedules a report of {@code type} for group {@code i} at {@code at}, unless one is already due
+     * sooner (RFC 3376 section 5.2 rule 3, RFC 3810 section 6.2).
+     */
+    public void schedule(int i, int type, long at, int count) {
+        if (reportsLeft[i] > 0 && reportAt[i] - at <= 0) {
+            return;
+        }
+        reportType[i] = type;
+        reportAt[i] = at;
+        reportsLeft[i] = count;
+    }
+
+    public int reportsLeft(int i) { return reportsLeft[i]; }
+    public long reportAt(int i) { return reportAt[i]; }
+    public int reportType(int i) { return reportType[i]; }
+
+    /** Marks one scheduled report of group {@code i} sent; the next (if any) is due at {@code next}. */
+    public void reported(int i, long next) {
+        reportsLeft[i]--;
+        reportAt[i] = next;
+    }
 
     private int indexOf(long groupHi, long groupLo) {
         for (int i = 0; i < count; i++) {

@@ -215,8 +215,10 @@ final class Ipv4Input {
         }
         switch (igmp.type()) {
             case IgmpMessage.MEMBERSHIP_QUERY -> {
-                // RFC 3376 section 5.2 (simplified): answer at once instead of after a random delay.
-                nif.answerQuery(true, 0, IpAddress.v4Lo(igmp.group()) & (igmp.group() == 0 ? 0 : -1L));
+                // Max response time in tenths of a second; v3 codes >= 128 are floating point (RFC 3376 4.1.1).
+                int code = igmp.maxResponseCode();
+                long tenths = code < 128 || !igmp.isV3Query() ? code : (long) ((code & 0x0F) | 0x10) << (((code >> 4) & 0x07) + 3);
+                nif.answerQuery(true, 0, IpAddress.v4Lo(igmp.group()), Math.max(1, tenths) * 100_000_000L);
                 return Verdict.CONSUMED;
             }
             case IgmpMessage.V1_REPORT, IgmpMessage.V2_REPORT, IgmpMessage.V2_LEAVE, IgmpMessage.V3_REPORT -> {

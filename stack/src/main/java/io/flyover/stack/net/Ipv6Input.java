@@ -171,7 +171,10 @@ final class Ipv6Input {
                 if (!mld.wrap(seg, at, length) || !IpAddress.isLinkLocalV6(meta.sourceHi) || meta.ttl != 1) {
                     return Verdict.drop(DropReason.MLD_MALFORMED); // RFC 3810 section 5.1.14
                 }
-                nif.answerQuery(false, mld.addressHi(), mld.addressLo());
+                // Max response in milliseconds; v2 codes >= 32768 are floating point (RFC 3810 5.1.3).
+                int code = mld.maxResponseCode();
+                long millis = code < 32_768 || !mld.isV2Query() ? code : (long) ((code & 0x0FFF) | 0x1000) << (((code >> 12) & 0x07) + 3);
+                nif.answerQuery(false, mld.addressHi(), mld.addressLo(), Math.max(1, millis) * 1_000_000L);
                 return Verdict.CONSUMED;
             }
             case Icmpv6Message.MLD_V1_REPORT, Icmpv6Message.MLD_V1_DONE, Icmpv6Message.MLD_V2_REPORT -> {

@@ -655,8 +655,14 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     public void joinGroup(long hi, long lo) {
         if (groups.join(hi, lo)) {
             sendReport(hi, lo, IgmpConstants.CHANGE_TO_EXCLUDE);
+            // RFC 3376 section 5.1 / RFC 3810 section 6.1: repeat (robustness 2) within the
+            // unsolicited report interval (1 s), at a random moment.
+            groups.schedule(groups.size() - 1, IgmpConstants.CHANGE_TO_EXCLUDE,
+                    now + 1 + random.nextInt(UNSOLICITED_REPORT_INTERVAL), 1);
         }
     }
+
+    static final int UNSOLICITED_REPORT_INTERVAL = 1_000_000_000;
 
     /** Drops a socket's membership; the last one sends a leave report. */
     public void leaveGroup(long hi, long lo) {
@@ -690,8 +696,12 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         }
     }
 
-    /** Answers a general (group 0) or group-specific query for one family with current-state records. */
-    void answerQuery(boolean v4, long groupHi, long groupLo) {
+    /**
+     * Answers a general (group 0) or group-specific query for one family with current-state records,
+     * each at a random time within the query's maximum response time (RFC 3376 section 5.2, RFC 3810
+     * section 6.2).
+     */
+    void answerQuery(boolean v4, long groupHi, long groupLo, long maxResponseNanos) {
         for (int i = 0; i < groups.size(); i++) {
             long hi = groups.groupHi(i);
             long lo = groups.groupLo(i);
@@ -700,9 +710,29 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             }
             boolean general = v4 ? (int) groupLo == 0 : groupHi == 0 && groupLo == 0;
             if (general || (hi == groupHi && lo == groupLo)) {
-                sendReport(hi, lo, IgmpConstants.MODE_IS_EXCLUDE);
+                long delay = maxResponseNanos <= 0 ? 0 : (random.nextLong() >>> 1) % maxResponseNanos;
+                groups.schedule(i, IgmpConstants.MODE_IS_EXCLUDE, now + delay, 1);
             }
         }
+    }
+
+    /** Sends membership reports that are due; returns the next due time. */
+    private long pollReports(long nowNanos) {
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < groups.size(); i++) {
+            if (groups.reportsLeft(i) == 0) {
+                continue;
+            }
+            if (nowNanos - groups.reportAt(i) >= 0) {
+                sendReport(groups.groupHi(i), groups.groupLo(i), groups.reportType(i));
+                groups.reported(i, nowNanos + 1 + random.nextInt(UNSOLICITED_REPORT_INTERVAL));
+                if (groups.reportsLeft(i) == 0) {
+                    continue;
+                }
+            }
+            next = Math.min(next, groups.reportAt(i));
+        }
+        return next;
     }
 
     /** Fires neighbour and reassembly timers and the transports' timers; returns the next deadline. */
@@ -710,6 +740,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         now = nowNanos;
         long next = neighbors.poll(nowNanos);
         next = Math.min(next, reassembler.poll(nowNanos));
+        next = Math.min(next, pollReports(nowNanos));
         for (int t = reassembler.takeTimeouts(); t > 0; t--) {
             counters.drop(DropReason.IP_REASSEMBLY_TIMEOUT);
         }

@@ -155,7 +155,17 @@ class NetInterfaceTest {
             assertTrue(m.checksumValid(io.flyover.stack.wire.Checksum.pseudoHeaderV6(ip6.sourceHi(), ip6.sourceLo(),
                     ip6.destinationHi(), ip6.destinationLo(), 58, m.length())));
 
-            // An IGMPv2 general query to 224.0.0.1 is answered with a current-state report.
+            // RFC 3376 section 5.1: the unsolicited report is repeated once within a second.
+            peer.poll();
+            assertTrue(peer.sent().isEmpty());
+            peer.now += 1_000_000_000L;
+            peer.poll();
+            assertEquals(2, peer.sent().size());
+            peer.now += 5_000_000_000L;
+            peer.poll();
+            assertTrue(peer.sent().isEmpty());
+
+            // An IGMPv2 general query to 224.0.0.1 is answered with a current-state report within 10 s.
             byte[] query = Captures.hex("11 64 ee9b 00000000");
             peer.inject(ipv4Frame(0x0100_5E00_0001L, 0xC612_00FE, 0xE000_0001, IpProtocol.IGMP, 1, query));
             // An MLD general query from a link-local router with hop limit 1.
@@ -163,9 +173,18 @@ class NetInterfaceTest {
             long qHi = 0xFE80_0000_0000_0000L;
             byte[] mq = ipv6Frame(0x3333_0000_0001L, qHi, 1, 0xFF02_0000_0000_0000L, 1, 1, mldQuery);
             peer.inject(mq);
+            long next = peer.poll();
+            assertTrue(peer.sent().isEmpty());
+            assertTrue(next > peer.now && next <= peer.now + 10_000_000_000L, "next deadline " + (next - peer.now));
+            peer.now += 10_000_000_000L;
             peer.poll();
             out = peer.sent();
             assertEquals(2, out.size(), peer.stack.counters().toString());
+            f = MemorySegment.ofArray(out.get(0));
+            assertTrue(eth.wrap(f, 0, out.get(0).length));
+            ip.wrap(f, eth.payloadOffset(), eth.payloadLength());
+            igmp.wrap(f, ip.payloadOffset(), ip.payloadLength());
+            assertEquals(IgmpMessage.MODE_IS_EXCLUDE, igmp.recordType(igmp.record(0)));
 
             s.leave(IpAddress.parse("239.1.2.3"));
             s.close();
