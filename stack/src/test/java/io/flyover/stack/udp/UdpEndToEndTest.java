@@ -224,6 +224,30 @@ class UdpEndToEndTest {
     }
 
     @Test
+    void ephemeralPortsComeFromTheInjectedRandomSource() throws Exception {
+        int[][] ports = new int[3][];
+        long[] seeds = {5, 5, 6};
+        for (int run = 0; run < 3; run++) {
+            try (io.flyover.stack.buffer.FramePool pool = io.flyover.stack.buffer.FramePool.allocate(64);
+                    io.flyover.stack.InjectDevice device = new io.flyover.stack.InjectDevice(pool, 2)) {
+                io.flyover.stack.Stack stack = new io.flyover.stack.Stack(StackConfig.builder().ipv4("198.18.0.9", 24).build(),
+                        device, new io.flyover.stack.SeededRandom(seeds[run]));
+                ports[run] = new int[5];
+                for (int i = 0; i < 5; i++) {
+                    UdpSocket s = stack.openUdp();
+                    s.bind(IpAddress.ANY_V4, 0);
+                    ports[run][i] = s.localPort();
+                    assertTrue(ports[run][i] >= 49_152 && ports[run][i] <= 65_535);
+                }
+                stack.close();
+            }
+        }
+        assertArrayEquals(ports[0], ports[1]); // same seed, same ports: simulations replay
+        assertFalse(java.util.Arrays.equals(ports[0], ports[2]));
+        assertEquals(5, java.util.Arrays.stream(ports[0]).distinct().count());
+    }
+
+    @Test
     void apiMisuseThrowsWhatTheJdkThrows() throws Exception {
         try (TwoStacks net = new TwoStacks()) {
             UdpSocket s = net.a.openUdp();
