@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -26,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * 64-byte UDP echo between two stacks over an in-process {@link VethPair}, both driven by the
  * benchmark thread: client send, server stack poll, server receive and send back, client stack poll,
- * client receive. The score is the round-trip time through both stacks (IPv4, Ethernet, checksums,
- * ARP-resolved neighbours, the veth copy). Run with {@code -prof gc} to see the allocation per echo.
+ * client receive. The score is the round-trip time through both stacks (IPv4 or IPv6, Ethernet,
+ * checksums, resolved neighbours, the veth copy). Run with {@code -prof gc} to see the allocation per echo.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +39,10 @@ import org.openjdk.jmh.annotations.Warmup;
 public class UdpEchoBenchmark {
     static final int PAYLOAD = 64;
     static final int PORT = 7;
+
+    /** IP version of the echo: 4 (ARP) or 6 (neighbour discovery). */
+    @Param({"4", "6"})
+    public int ipVersion = 4;
 
     FramePool poolA;
     FramePool poolB;
@@ -55,12 +60,12 @@ public class UdpEchoBenchmark {
         poolA = FramePool.allocate(1024);
         poolB = FramePool.allocate(1024);
         veth = VethPair.create(poolA, 0x0200_0000_000AL, poolB, 0x0200_0000_000BL, 256);
-        client = new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).build(), veth.a(), new SeededRandom(1));
-        server = new Stack(StackConfig.builder().ipv4("198.18.0.2", 24).build(), veth.b(), new SeededRandom(2));
+        client = new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).ipv6("fd00::1", 64).build(), veth.a(), new SeededRandom(1));
+        server = new Stack(StackConfig.builder().ipv4("198.18.0.2", 24).ipv6("fd00::2", 64).build(), veth.b(), new SeededRandom(2));
         serverSocket = server.openUdp();
-        serverSocket.bind(IpAddress.ANY_V4, PORT);
+        serverSocket.bind(IpAddress.ANY_V6, PORT); // the IPv6 wildcard takes both families
         clientSocket = client.openUdp();
-        clientSocket.connect(IpAddress.parse("198.18.0.2"), PORT);
+        clientSocket.connect(IpAddress.parse(ipVersion == 4 ? "198.18.0.2" : "fd00::2"), PORT);
         request = MemorySegment.ofArray(new byte[PAYLOAD]);
         for (int i = 0; i < PAYLOAD; i++) {
             request.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) i);

@@ -9,8 +9,18 @@ import org.junit.jupiter.api.Test;
 class UdpEchoBenchmarkTest {
 
     @Test
-    void echoesSixtyFourBytesAndLeaksNothing() throws Exception {
+    void echoesSixtyFourBytesOverIpv4AndLeaksNothing() throws Exception {
+        run(4);
+    }
+
+    @Test
+    void echoesSixtyFourBytesOverIpv6AndLeaksNothing() throws Exception {
+        run(6);
+    }
+
+    private static void run(int ipVersion) throws Exception {
         UdpEchoBenchmark b = new UdpEchoBenchmark();
+        b.ipVersion = ipVersion;
         b.setUp();
         try {
             for (int i = 0; i < 100; i++) {
