@@ -37,17 +37,23 @@ final class DatagramRing {
         if (used == 0) {
             readPos = 0;
             writePos = 0;
+        } else if (writePos == readPos) {
+            return false; // full to the byte
         }
-        if (writePos + need > capacity) {
-            int waste = capacity - writePos;
-            if (used + waste + need > capacity || need > readPos) {
-                return false;
+        if (writePos > readPos || used == 0) {
+            // Free space is [writePos, capacity) and then [0, readPos).
+            if (capacity - writePos < need) {
+                if (readPos < need) {
+                    return false;
+                }
+                if (writePos < capacity) {
+                    ring.set(INT, writePos, WRAP);
+                }
+                used += capacity - writePos;
+                writePos = 0;
             }
-            ring.set(INT, writePos, WRAP);
-            used += waste;
-            writePos = 0;
-        } else if (used + need > capacity || (writePos < readPos && writePos + need > readPos)) {
-            return false;
+        } else if (readPos - writePos < need) {
+            return false; // free space is [writePos, readPos)
         }
         ring.set(INT, writePos, need);
         ring.set(INT, writePos + 4, length);
@@ -72,7 +78,7 @@ final class DatagramRing {
         if (count == 0) {
             return -1;
         }
-        if (ring.get(INT, readPos) == WRAP) {
+        if (readPos == capacity || ring.get(INT, readPos) == WRAP) {
             used -= capacity - readPos;
             readPos = 0;
         }
