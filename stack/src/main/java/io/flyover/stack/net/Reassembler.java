@@ -4,8 +4,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * IPv4 (RFC 791 section 3.2, RFC 815) and IPv6 (RFC 8200 section 4.5) fragment reassembly into a fixed
- * number of preallocated 64 KiB buffers: bounded memory, a timeout per datagram, and overlapping
- * fragments discarding the whole datagram (RFC 5722, applied to IPv4 as well).
+ * number of preallocated 64 KiB buffers: bounded memory, a timeout per datagram, and partially
+ * overlapping fragments discarding the whole datagram (RFC 5722, applied to IPv4 as well); a fragment
+ * that only repeats bytes already held (a duplicated packet) is ignored.
  *
  * <p>Coverage is tracked in 8-byte blocks, so completion is a counter comparison.
  */
@@ -111,13 +112,21 @@ public final class Reassembler {
         int first = offset >>> 3;
         int last = (offset + length + 7) >>> 3; // exclusive
         long[] cov = coverage[s];
+        int already = 0;
         for (int b = first; b < last; b++) {
-            long bit = 1L << (b & 63);
-            if ((cov[b >>> 6] & bit) != 0) {
-                busy[s] = false;
-                return MALFORMED; // RFC 5722: overlap discards the datagram
+            if ((cov[b >>> 6] & (1L << (b & 63))) != 0) {
+                already++;
             }
-            cov[b >>> 6] |= bit;
+        }
+        if (already == last - first && last > first) {
+            return STORED; // a duplicate (a link that duplicates packets): nothing new, nothing lost
+        }
+        if (already != 0) {
+            busy[s] = false;
+            return MALFORMED; // RFC 5722: a partial overlap discards the datagram
+        }
+        for (int b = first; b < last; b++) {
+            cov[b >>> 6] |= 1L << (b & 63);
         }
         blocksHave[s] += last - first;
         MemorySegment.copy(data, at, buffers[s], offset, length);
