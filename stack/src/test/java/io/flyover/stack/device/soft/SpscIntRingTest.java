@@ -30,7 +30,7 @@ class SpscIntRingTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void producerAndConsumerThreadsSeeEveryValueInOrder() throws Exception {
         SpscIntRing ring = new SpscIntRing(64);
-        int n = 2_000_000;
+        int n = 200_000;
         Thread producer = Thread.ofPlatform().name("fc-producer").start(() -> {
             for (int i = 0; i < n; ) {
                 if (ring.offer(i)) {
