@@ -50,11 +50,13 @@ final class Ipv4Input {
         int src = ip.source();
         int dst = ip.destination();
         // RFC 1122 section 3.2.1.3: a source must not be broadcast or multicast.
-        if ((src >>> 28) == 0xE || src == -1 || (nif.hasIpv4 && src == nif.ipv4Broadcast && src != nif.ipv4)) {
-            return Verdict.drop(DropReason.IP_BAD_SOURCE);
-        }
         boolean multicast = (dst >>> 28) == 0xE;
         boolean broadcast = dst == -1 || (nif.hasIpv4 && dst == nif.ipv4Broadcast);
+        // Our own address as a source is a loop or a spoof; 0.0.0.0 only talks to broadcast (DHCP).
+        if ((src >>> 28) == 0xE || src == -1 || (nif.hasIpv4 && (src == nif.ipv4Broadcast || src == nif.ipv4))
+                || (src == 0 && !broadcast)) {
+            return Verdict.drop(DropReason.IP_BAD_SOURCE);
+        }
         if (multicast) {
             if (dst != IgmpMessage.ALL_HOSTS && !nif.groups.contains(0, IpAddress.v4Lo(dst))
                     && ip.protocol() != IpProtocol.IGMP) {

@@ -45,8 +45,8 @@ final class Ipv6Input {
         long sLo = ip.sourceLo();
         long dHi = ip.destinationHi();
         long dLo = ip.destinationLo();
-        if ((sHi >>> 56) == 0xFF) {
-            return Verdict.drop(DropReason.IP_BAD_SOURCE); // RFC 4291 section 2.7
+        if ((sHi >>> 56) == 0xFF || nif.isOurIpv6(sHi, sLo)) {
+            return Verdict.drop(DropReason.IP_BAD_SOURCE); // RFC 4291 section 2.7; our own address: a loop or a spoof
         }
         boolean multicast = (dHi >>> 56) == 0xFF;
         if (multicast) {

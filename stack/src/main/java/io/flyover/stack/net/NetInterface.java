@@ -93,7 +93,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             ipv4 = config.ipv4Address().v4();
             ipv4PrefixLength = config.ipv4PrefixLength();
             int hostMask = ipv4PrefixLength == 32 ? 0 : -1 >>> ipv4PrefixLength;
-            ipv4Broadcast = ipv4 | hostMask;
+            ipv4Broadcast = ipv4PrefixLength >= 31 ? -1 : ipv4 | hostMask; // RFC 3021: /31 has no broadcast
             routes.addConnected(IpAddress.ofV4(ipv4 & ~hostMask), ipv4PrefixLength);
             if (config.ipv4Gateway() != null) {
                 routes.addGateway(IpAddress.ofV4(0), 0, config.ipv4Gateway());
@@ -259,7 +259,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
 
     /** The subnet or limited broadcast address of our IPv4 network. */
     public boolean isIpv4Broadcast(int address) {
-        return address == -1 || (hasIpv4 && address == ipv4Broadcast && ipv4PrefixLength < 31);
+        return address == -1 || (hasIpv4 && address == ipv4Broadcast);
     }
 
     boolean isOurIpv6(long hi, long lo) {
