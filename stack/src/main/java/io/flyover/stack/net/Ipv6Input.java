@@ -41,6 +41,9 @@ final class Ipv6Input {
             case BAD_EXTENSION_HEADER -> { return Verdict.drop(DropReason.IP_BAD_EXTENSION_HEADER); }
             case OK -> { }
         }
+        if (!ip.extensionOptionsAcceptable()) {
+            return Verdict.drop(DropReason.IP_BAD_EXTENSION_HEADER);
+        }
         long sHi = ip.sourceHi();
         long sLo = ip.sourceLo();
         long dHi = ip.destinationHi();

@@ -32,12 +32,15 @@ public final class Ipv6Packet {
     private long upperOffset;
     private long fragmentHeader;
     private boolean hasHopByHop;
+    private final long[] optionHeaders = new long[MAX_EXTENSION_HEADERS];
+    private int optionHeaderCount;
 
     public Check wrap(MemorySegment segment, long offset, int length) {
         this.segment = segment;
         this.base = offset;
         this.fragmentHeader = -1;
         this.hasHopByHop = false;
+        this.optionHeaderCount = 0;
         if (length < HEADER_LENGTH) {
             return Check.TRUNCATED;
         }
@@ -59,6 +62,9 @@ public final class Ipv6Packet {
                 }
                 if (next == IpProtocol.HOP_BY_HOP) {
                     hasHopByHop = true;
+                }
+                if (next != IpProtocol.IPV6_ROUTING) {
+                    optionHeaders[optionHeaderCount++] = at;
                 }
                 int len = (Bytes.u8(segment, at + 1) + 1) * 8;
                 if (at + len > end) {
@@ -83,6 +89,38 @@ public final class Ipv6Packet {
         this.upperProtocol = next;
         this.upperOffset = at;
         return Check.OK;
+    }
+
+    /**
+     * RFC 8200 section 4.2: walks the options of the hop-by-hop and destination-options headers. False
+     * when an option overruns its header, or when an option we do not know asks for the packet to be
+     * discarded (action bits other than 00). Known: Pad1, PadN, Router Alert.
+     */
+    public boolean extensionOptionsAcceptable() {
+        for (int h = 0; h < optionHeaderCount; h++) {
+            long header = optionHeaders[h];
+            long at = header + 2;
+            long end = header + (Bytes.u8(segment, header + 1) + 1) * 8L;
+            while (at < end) {
+                int type = Bytes.u8(segment, at);
+                if (type == 0) {
+                    at++; // Pad1
+                    continue;
+                }
+                if (at + 2 > end) {
+                    return false;
+                }
+                long next = at + 2 + Bytes.u8(segment, at + 1);
+                if (next > end) {
+                    return false;
+                }
+                if (type != 1 && type != 5 && (type >>> 6) != 0) {
+                    return false;
+                }
+                at = next;
+            }
+        }
+        return true;
     }
 
     public int trafficClass() { return (Bytes.i32(segment, base) >>> 20) & 0xFF; }

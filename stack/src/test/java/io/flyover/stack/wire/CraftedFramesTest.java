@@ -218,7 +218,16 @@ class CraftedFramesTest {
         assertEquals(16, p.upperLength());
         assertEquals(2L, p.destinationLo());
 
+        assertTrue(p.extensionOptionsAcceptable()); // Router Alert and PadN
         assertEquals(Ipv6Packet.Check.BAD_PAYLOAD_LENGTH, p.wrap(s, 0, 60));
+        // An unknown hop-by-hop option whose action bits say "discard" (RFC 8200 section 4.2).
+        Bytes.u8(s, 42, 0x85);
+        assertEquals(Ipv6Packet.Check.OK, p.wrap(s, 0, 128));
+        assertFalse(p.extensionOptionsAcceptable());
+        Bytes.u8(s, 42, 0x05);
+        Bytes.u8(s, 43, 9); // an option longer than its header
+        p.wrap(s, 0, 128);
+        assertFalse(p.extensionOptionsAcceptable());
         assertEquals(Ipv6Packet.Check.TRUNCATED, p.wrap(s, 0, 39));
         // Hop-by-hop anywhere but first is rejected (RFC 8200 section 4.3).
         h.routerAlert = false;
