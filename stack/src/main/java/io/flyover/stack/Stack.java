@@ -20,6 +20,13 @@ import java.net.SocketException;
  * {@link #poll(long)}: receive a burst, run protocol input, fire due timers, transmit, and answer the
  * next deadline. Time and randomness come from outside, so the same stack runs in production and in
  * the simulator. Sockets ({@link #openUdp()}) are used from the same thread.
+ *
+ * <p>One stack drives one device (queue 0); a host with several interfaces runs several stacks.
+ * Socket sends between two polls transmit at once (the device's burst is flushed) and take the time of
+ * the last poll as "now" for neighbour expiry. The first poll announces the addresses (gratuitous ARP,
+ * unsolicited NA). {@link #poll} returns the earliest of: neighbour retransmissions, reassembly
+ * timeouts, membership reports, transport timers and the device's own next event; or {@code nowNanos}
+ * when a full burst suggests more input is waiting.
  */
 public final class Stack implements Pollable, AutoCloseable {
     private final StackConfig config;
