@@ -218,6 +218,9 @@ final class Ipv4Input {
         switch (igmp.type()) {
             case IgmpMessage.MEMBERSHIP_QUERY -> {
                 // Max response time in tenths of a second; v3 codes >= 128 are floating point (RFC 3376 4.1.1).
+                if (!igmp.isV3Query()) {
+                    nif.heardIgmpV2Querier();
+                }
                 int code = igmp.maxResponseCode();
                 long tenths = code < 128 || !igmp.isV3Query() ? code : (long) ((code & 0x0F) | 0x10) << (((code >> 4) & 0x07) + 3);
                 nif.answerQuery(true, 0, IpAddress.v4Lo(igmp.group()), Math.max(1, tenths) * 100_000_000L);

@@ -659,15 +659,25 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             // unsolicited report interval (1 s), at a random moment.
             groups.schedule(groups.size() - 1, IgmpConstants.CHANGE_TO_EXCLUDE,
                     now + 1 + random.nextInt(UNSOLICITED_REPORT_INTERVAL), 1);
+            flush();
         }
     }
 
     static final int UNSOLICITED_REPORT_INTERVAL = 1_000_000_000;
+    /** RFC 3376 section 8.12: Older Version Querier Present Timeout with default values (2 * 125 s + 10 s). */
+    static final long OLDER_QUERIER_TIMEOUT = 260_000_000_000L;
+    /** Until when an IGMPv2 querier was heard (RFC 3376 section 7.2.1); reports are v2 before then. */
+    long igmpV2QuerierUntil = Long.MIN_VALUE;
+
+    void heardIgmpV2Querier() {
+        igmpV2QuerierUntil = now + OLDER_QUERIER_TIMEOUT;
+    }
 
     /** Drops a socket's membership; the last one sends a leave report. */
     public void leaveGroup(long hi, long lo) {
         if (groups.leave(hi, lo)) {
             sendReport(hi, lo, IgmpConstants.CHANGE_TO_INCLUDE);
+            flush();
         }
     }
 
@@ -681,6 +691,16 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         if (IpAddress.isV4(hi, lo)) {
             if (!hasIpv4) {
                 cache.release(frame);
+                return;
+            }
+            if (igmpV2QuerierUntil != Long.MIN_VALUE && now - igmpV2QuerierUntil < 0) {
+                // RFC 3376 section 7.2.1: a v2 querier is present, speak v2 (RFC 2236 section 3).
+                boolean leave = recordType == IgmpConstants.CHANGE_TO_INCLUDE;
+                int n = io.flyover.stack.wire.IgmpMessage.emitV2(memory, at,
+                        leave ? io.flyover.stack.wire.IgmpMessage.V2_LEAVE : io.flyover.stack.wire.IgmpMessage.V2_REPORT, (int) lo);
+                pool.setData(frame, pool.dataOffset(frame), n);
+                output4(frame, IpProtocol.IGMP, ipv4, leave ? io.flyover.stack.wire.IgmpMessage.ALL_ROUTERS : (int) lo,
+                        1, 0xC0, true, true);
                 return;
             }
             int n = io.flyover.stack.wire.IgmpMessage.emitV3Report(memory, at, recordType, (int) lo);

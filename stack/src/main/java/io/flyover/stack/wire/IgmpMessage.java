@@ -87,6 +87,16 @@ public final class IgmpMessage {
     public int recordType(long record) { return Bytes.u8(segment, record); }
     public int recordGroup(long record) { return Bytes.i32(segment, record + 4); }
 
+    /** Writes a v2 report or leave (RFC 2236 section 2) for {@code group}; returns 8. */
+    public static int emitV2(MemorySegment s, long offset, int type, int group) {
+        Bytes.u8(s, offset + TYPE, type);
+        Bytes.u8(s, offset + MAX_RESPONSE, 0);
+        Bytes.u16(s, offset + CHECKSUM, 0);
+        Bytes.i32(s, offset + GROUP, group);
+        Bytes.u16(s, offset + CHECKSUM, Checksum.compute(s, offset, V2_LENGTH));
+        return V2_LENGTH;
+    }
+
     /** Writes a v3 report with one record of {@code recordType} for {@code group}, no sources; returns 16. */
     public static int emitV3Report(MemorySegment s, long offset, int recordType, int group) {
         Bytes.u8(s, offset + TYPE, V3_REPORT);

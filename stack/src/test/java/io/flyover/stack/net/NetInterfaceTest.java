@@ -180,11 +180,15 @@ class NetInterfaceTest {
             peer.poll();
             out = peer.sent();
             assertEquals(2, out.size(), peer.stack.counters().toString());
+            // The query was IGMPv2, so the stack answers in v2 (RFC 3376 section 7.2.1) to the group itself.
             f = MemorySegment.ofArray(out.get(0));
             assertTrue(eth.wrap(f, 0, out.get(0).length));
             ip.wrap(f, eth.payloadOffset(), eth.payloadLength());
-            igmp.wrap(f, ip.payloadOffset(), ip.payloadLength());
-            assertEquals(IgmpMessage.MODE_IS_EXCLUDE, igmp.recordType(igmp.record(0)));
+            assertTrue(igmp.wrap(f, ip.payloadOffset(), ip.payloadLength()));
+            assertEquals(IgmpMessage.V2_REPORT, igmp.type());
+            assertEquals(0xEF01_0203, igmp.group());
+            assertEquals(0xEF01_0203, ip.destination());
+            assertTrue(igmp.checksumValid());
 
             s.leave(IpAddress.parse("239.1.2.3"));
             s.close();
@@ -195,7 +199,23 @@ class NetInterfaceTest {
             assertTrue(eth.wrap(f, 0, out.get(0).length));
             ip.wrap(f, eth.payloadOffset(), eth.payloadLength());
             igmp.wrap(f, ip.payloadOffset(), ip.payloadLength());
-            assertEquals(IgmpMessage.CHANGE_TO_INCLUDE, igmp.recordType(igmp.record(0)));
+            assertEquals(IgmpMessage.V2_LEAVE, igmp.type()); // still within the v2 querier timeout
+            assertEquals(IgmpMessage.ALL_ROUTERS, ip.destination());
+            // After the older-querier timeout (260 s) the stack speaks IGMPv3 again.
+            peer.now += 261_000_000_000L;
+            peer.poll();
+            peer.sent();
+            UdpSocket again = peer.stack.openUdp();
+            again.join(IpAddress.parse("239.7.7.7"));
+            out = peer.sent();
+            assertEquals(1, out.size());
+            f = MemorySegment.ofArray(out.get(0));
+            assertTrue(eth.wrap(f, 0, out.get(0).length));
+            ip.wrap(f, eth.payloadOffset(), eth.payloadLength());
+            igmp.wrap(f, ip.payloadOffset(), ip.payloadLength());
+            assertEquals(IgmpMessage.V3_REPORT, igmp.type());
+            assertEquals(IgmpMessage.CHANGE_TO_EXCLUDE, igmp.recordType(igmp.record(0)));
+            again.close();
         }
     }
 
