@@ -8,6 +8,7 @@ import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FrameCache;
 import io.flyover.stack.buffer.FrameFlags;
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.NetDevice;
 import io.flyover.stack.wire.ArpPacket;
 import io.flyover.stack.wire.Bytes;
@@ -17,7 +18,9 @@ import io.flyover.stack.wire.EthernetFrame;
 import io.flyover.stack.wire.EthernetHeader;
 import io.flyover.stack.wire.IpProtocol;
 import io.flyover.stack.wire.Ipv4Header;
+import io.flyover.stack.wire.IgmpMessage;
 import io.flyover.stack.wire.Ipv6Header;
+import io.flyover.stack.wire.MldMessage;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -79,7 +82,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         this.mac = device.capabilities().mac();
         this.mtu = config.mtu() == 0 ? device.capabilities().mtu() : Math.min(config.mtu(), device.capabilities().mtu());
         this.vlanId = config.vlanId();
-        this.txL4Offload = device.capabilities().has(io.flyover.stack.device.DeviceCapabilities.Offload.TX_L4_CHECKSUM);
+        this.txL4Offload = device.capabilities().has(DeviceCapabilities.Offload.TX_L4_CHECKSUM);
         this.txBurst = new FrameBurst(Math.max(8, config.burstSize()));
         this.neighbors = new NeighborCache(this, config.neighborCapacity(), config.neighborQueueDepth(),
                 config.neighborReachableNanos(), config.neighborRetransmitNanos(), config.neighborMaxProbes());
@@ -696,21 +699,21 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             if (igmpV2QuerierUntil != Long.MIN_VALUE && now - igmpV2QuerierUntil < 0) {
                 // RFC 3376 section 7.2.1: a v2 querier is present, speak v2 (RFC 2236 section 3).
                 boolean leave = recordType == IgmpConstants.CHANGE_TO_INCLUDE;
-                int n = io.flyover.stack.wire.IgmpMessage.emitV2(memory, at,
-                        leave ? io.flyover.stack.wire.IgmpMessage.V2_LEAVE : io.flyover.stack.wire.IgmpMessage.V2_REPORT, (int) lo);
+                int n = IgmpMessage.emitV2(memory, at,
+                        leave ? IgmpMessage.V2_LEAVE : IgmpMessage.V2_REPORT, (int) lo);
                 pool.setData(frame, pool.dataOffset(frame), n);
-                output4(frame, IpProtocol.IGMP, ipv4, leave ? io.flyover.stack.wire.IgmpMessage.ALL_ROUTERS : (int) lo,
+                output4(frame, IpProtocol.IGMP, ipv4, leave ? IgmpMessage.ALL_ROUTERS : (int) lo,
                         1, 0xC0, true, true);
                 return;
             }
-            int n = io.flyover.stack.wire.IgmpMessage.emitV3Report(memory, at, recordType, (int) lo);
+            int n = IgmpMessage.emitV3Report(memory, at, recordType, (int) lo);
             pool.setData(frame, pool.dataOffset(frame), n);
             output4(frame, IpProtocol.IGMP, ipv4, IgmpConstants.ALL_IGMPV3_ROUTERS, 1, 0xC0, true, true);
         } else {
-            int n = io.flyover.stack.wire.MldMessage.emitV2Report(memory, at, recordType, hi, lo);
+            int n = MldMessage.emitV2Report(memory, at, recordType, hi, lo);
             pool.setData(frame, pool.dataOffset(frame), n);
-            long dHi = io.flyover.stack.wire.MldMessage.ALL_MLDV2_ROUTERS_HI;
-            long dLo = io.flyover.stack.wire.MldMessage.ALL_MLDV2_ROUTERS_LO;
+            long dHi = MldMessage.ALL_MLDV2_ROUTERS_HI;
+            long dLo = MldMessage.ALL_MLDV2_ROUTERS_LO;
             fillChecksum(IpProtocol.ICMPV6, at, n, false, ipv6Hi[0], ipv6Lo[0], dHi, dLo);
             output6(frame, IpProtocol.ICMPV6, ipv6Hi[0], ipv6Lo[0], dHi, dLo, 1, 0, true, -1);
         }
