@@ -108,6 +108,9 @@ public final class UdpLayer implements TransportHandler {
         if (v4 && !s.broadcast && ((int) toLo == -1 || isSubnetBroadcast((int) toLo))) {
             throw new SocketException("Permission denied"); // EACCES without SO_BROADCAST
         }
+        if (nif.pool().belowLowWatermark()) {
+            return 0; // back-pressure, as a non-blocking DatagramChannel without buffer space answers
+        }
         boolean multicast = IpAddress.isMulticast(toHi, toLo);
         int ttl = multicast ? 1 : 64; // IP_MULTICAST_TTL defaults to 1
         long srcHi = s.localHi;

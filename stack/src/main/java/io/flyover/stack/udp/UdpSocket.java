@@ -92,8 +92,9 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     /**
-     * Sends one datagram; returns {@code length}, or 0 when the stack had no frame for it (try again,
-     * as a non-blocking {@code DatagramChannel.send} answers 0).
+     * Sends one datagram; returns {@code length}, or 0 when the frame pool is at its low watermark or
+     * empty (back-pressure: try again after the stack has polled, as a non-blocking
+     * {@code DatagramChannel.send} answers 0 when it has no buffer space).
      */
     public int sendTo(MemorySegment data, long offset, int length, long toHi, long toLo, int port) throws IOException {
         ensureOpen();

@@ -267,6 +267,22 @@ class UdpEndToEndTest {
     }
 
     @Test
+    void sendAnswersZeroAtThePoolsLowWatermark() throws Exception {
+        try (TwoStacks net = new TwoStacks()) {
+            UdpSocket s = net.a.openUdp();
+            java.util.List<Integer> held = new java.util.ArrayList<>();
+            while (!net.poolA.belowLowWatermark()) {
+                held.add(net.a.acquireFrame());
+            }
+            assertEquals(0, s.sendTo(text("x"), 0, 1, TwoStacks.B4, 9));
+            for (int f : held) {
+                net.a.releaseFrame(f);
+            }
+            assertEquals(1, s.sendTo(text("x"), 0, 1, TwoStacks.B4, 9));
+        }
+    }
+
+    @Test
     void receiveQueueOverflowIsCountedNotThrown() throws Exception {
         try (TwoStacks net = new TwoStacks(StackConfig.builder(), StackConfig.builder().udpReceiveBuffer(4096))) {
             UdpSocket server = net.b.openUdp();
