@@ -56,7 +56,7 @@ public final class VethPair implements AutoCloseable {
         private final FramePool pool;
         private final MemorySegment memory;
         private final DeviceCapabilities capabilities;
-        private final SpscIntRing ring;
+        private final VethReceiveRing ring;
         private final FrameCache ownCache;   // used by the transmitting thread to free sent frames
         End peer;
         FrameCache peerCache;                 // used by the transmitting thread to take peer frames
@@ -68,7 +68,7 @@ public final class VethPair implements AutoCloseable {
             this.pool = pool;
             this.memory = pool.region();
             this.capabilities = new DeviceCapabilities(mac, mtu, 1, 1, Set.of());
-            this.ring = new SpscIntRing(ringSize);
+            this.ring = new VethReceiveRing(ringSize);
             this.ownCache = pool.newCache(64);
         }
 

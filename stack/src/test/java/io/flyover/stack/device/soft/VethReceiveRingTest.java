@@ -8,11 +8,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-class SpscIntRingTest {
+class VethReceiveRingTest {
 
     @Test
     void boundedFifoOnOneThread() {
-        SpscIntRing ring = new SpscIntRing(4);
+        VethReceiveRing ring = new VethReceiveRing(4);
         assertEquals(-1, ring.poll());
         for (int i = 0; i < 4; i++) {
             assertTrue(ring.offer(i));
@@ -29,7 +29,7 @@ class SpscIntRingTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void producerAndConsumerThreadsSeeEveryValueInOrder() throws Exception {
-        SpscIntRing ring = new SpscIntRing(64);
+        VethReceiveRing ring = new VethReceiveRing(64);
         int n = 200_000;
         Thread producer = Thread.ofPlatform().name("fc-producer").start(() -> {
             for (int i = 0; i < n; ) {

@@ -4,20 +4,20 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A bounded single-producer single-consumer ring of ints (frame indices), lock-free and allocation-free:
+ * A veth end's receive ring: a bounded single-producer single-consumer ring of ints (frame indices), lock-free and allocation-free:
  * the producer publishes its tail with a release store, the consumer its head likewise, and each reads
  * the other's with an acquire load (the Lamport queue with cached counters, as in Agrona's
  * {@code OneToOneConcurrentArrayQueue}). Head and tail sit on separate cache lines.
  */
-final class SpscIntRing {
+final class VethReceiveRing {
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            HEAD = l.findVarHandle(SpscIntRing.class, "head", long.class);
-            TAIL = l.findVarHandle(SpscIntRing.class, "tail", long.class);
+            HEAD = l.findVarHandle(VethReceiveRing.class, "head", long.class);
+            TAIL = l.findVarHandle(VethReceiveRing.class, "tail", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -35,7 +35,7 @@ final class SpscIntRing {
     private long headCache;            // producer's cached view of head
     long p21, p22, p23, p24, p25, p26, p27;
 
-    SpscIntRing(int capacity) {
+    VethReceiveRing(int capacity) {
         if (capacity < 2 || Integer.bitCount(capacity) != 1) {
             throw new IllegalArgumentException("capacity must be a power of two >= 2: " + capacity);
         }
