@@ -127,14 +127,14 @@ public final class UdpSocket implements AutoCloseable {
     public int sourcePort() { return ring.lastSourcePort(); }
     public IpAddress source() { return new IpAddress(sourceHi(), sourceLo()); }
 
-    /** Joins a multicast group (IGMP/MLD report on the stack's first join of it). */
+    /** Joins a multicast group (IGMP/MLD report on the stack's first join of it); joining again does nothing. */
     public void join(IpAddress group) throws IOException {
         ensureOpen();
         if (!group.isMulticast()) {
             throw new IllegalArgumentException("not a multicast address: " + group);
         }
         if (isMember(group.hi(), group.lo())) {
-            throw new IllegalStateException("already a member of " + group);
+            return; // DatagramChannel.join answers the existing membership: joining twice is harmless
         }
         if (groups == groupHi.length) {
             throw new SocketException("too many memberships");
