@@ -28,6 +28,10 @@ public enum DropReason {
     ARP_MALFORMED,
     NEIGHBOR_QUEUE_FULL,
     NEIGHBOR_UNREACHABLE,
+    /** An ARP request or neighbour solicitation for an address that is not ours. */
+    NEIGHBOR_NOT_FOR_US,
+    /** A neighbour-discovery message failing the validity checks of RFC 4861 (hop limit, length, options). */
+    NEIGHBOR_MALFORMED,
 
     // --- IPv4 / IPv6 ---
     IP_TRUNCATED,
@@ -44,6 +48,10 @@ public enum DropReason {
     IP_REASSEMBLY_OVERFLOW,
     IP_REASSEMBLY_TIMEOUT,
     IP_NO_ROUTE,
+    /** IPv4 options that run past the header or have an impossible length. */
+    IP_BAD_OPTIONS,
+    /** A packet with DF set (or any IPv6 packet from a transport) larger than the link MTU. */
+    IP_PACKET_TOO_BIG,
 
     // --- ICMP, IGMP, MLD ---
     ICMP_MALFORMED,
@@ -51,12 +59,16 @@ public enum DropReason {
     ICMP_RATE_LIMITED,
     IGMP_MALFORMED,
     MLD_MALFORMED,
+    /** An ICMP type a host does not act on (redirects, router solicitations, echo to broadcast, ...). */
+    ICMP_UNHANDLED_TYPE,
 
     // --- UDP ---
     UDP_MALFORMED,
     UDP_BAD_CHECKSUM,
     UDP_NO_SOCKET,
     UDP_RECEIVE_QUEUE_FULL,
+    /** UDP over IPv6 with a zero checksum (RFC 8200 section 8.1). */
+    UDP_ZERO_CHECKSUM_V6,
 
     // --- TCP ---
     TCP_MALFORMED,

@@ -1,0 +1,107 @@
+package io.flyover.stack.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flyover.stack.InjectDevice;
+import io.flyover.stack.RawPeer;
+import io.flyover.stack.SeededRandom;
+import io.flyover.stack.Stack;
+import io.flyover.stack.StackConfig;
+import io.flyover.stack.buffer.FrameFlags;
+import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.DeviceCapabilities;
+import io.flyover.stack.udp.UdpSocket;
+import io.flyover.stack.wire.ArpPacket;
+import io.flyover.stack.wire.Captures;
+import io.flyover.stack.wire.Checksum;
+import io.flyover.stack.wire.EtherType;
+import io.flyover.stack.wire.EthernetFrame;
+import io.flyover.stack.wire.Ipv4Packet;
+import io.flyover.stack.wire.UdpDatagram;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class OffloadAndExpiryTest {
+
+    @Test
+    void withTransmitChecksumOffloadOnlyThePseudoHeaderIsSeeded() throws Exception {
+        FramePool pool = FramePool.allocate(256);
+        InjectDevice device = new InjectDevice(pool, RawPeer.STACK_MAC, Set.of(DeviceCapabilities.Offload.TX_L4_CHECKSUM));
+        device.captured = new ArrayList<>();
+        device.capturedFlags = new ArrayList<>();
+        Stack stack = new Stack(StackConfig.builder().ipv4("198.18.0.2", 24).build(), device, new SeededRandom(1));
+        stack.poll(1);
+        device.inject(Captures.linuxVeth().get(2), 42); // ARP request from 198.18.0.1 teaches its MAC
+        stack.poll(2);
+        device.captured.clear();
+        device.capturedFlags.clear();
+        UdpSocket s = stack.openUdp();
+        s.sendTo(MemorySegment.ofArray("offload".getBytes()), 0, 7, IpAddress.parse("198.18.0.1"), 9);
+        assertEquals(1, device.captured.size());
+        assertEquals(FrameFlags.TX_L4_CHECKSUM, device.capturedFlags.get(0));
+        MemorySegment f = MemorySegment.ofArray(device.captured.get(0));
+        Ipv4Packet ip = new Ipv4Packet();
+        assertEquals(Ipv4Packet.Check.OK, ip.wrap(f, 14, (int) f.byteSize() - 14));
+        UdpDatagram udp = new UdpDatagram();
+        assertTrue(udp.wrap(f, ip.payloadOffset(), ip.payloadLength()));
+        assertEquals(Checksum.fold(Checksum.pseudoHeaderV4(ip.source(), ip.destination(), 17, udp.length())), udp.checksum());
+        // What the NIC would do: sum the datagram with the seeded field and store the complement.
+        int finished = Checksum.finish(Checksum.add(0, f, ip.payloadOffset(), udp.length()));
+        f.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), ip.payloadOffset() + 6, (short) finished);
+        assertTrue(udp.checksumValid(Checksum.pseudoHeaderV4(ip.source(), ip.destination(), 17, udp.length())));
+        s.close();
+        stack.close();
+        device.close();
+        pool.checkAllReturned();
+        pool.close();
+    }
+
+    @Test
+    void anExpiredNeighborIsProbedByUnicastBeforeTrafficFlowsAgain() throws Exception {
+        try (RawPeer peer = new RawPeer(StackConfig.builder().neighborTimers(5_000_000_000L, 1_000_000_000L, 3)).started()) {
+            peer.inject(Captures.linuxVeth().get(2)); // learn 198.18.0.1
+            peer.poll();
+            peer.sent();
+            UdpSocket s = peer.stack.openUdp();
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(1, countType(peer.sent(), EtherType.IPV4));
+            peer.now += 6_000_000_000L; // past the reachable time
+            peer.poll(); // sends between polls use the time of the last poll
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            List<byte[]> out = peer.sent();
+            assertEquals(1, out.size());
+            EthernetFrame eth = new EthernetFrame();
+            MemorySegment m = MemorySegment.ofArray(out.get(0));
+            assertTrue(eth.wrap(m, 0, out.get(0).length));
+            assertEquals(EtherType.ARP, eth.etherType());
+            assertEquals(RawPeer.PEER_MAC, eth.destination()); // unicast probe to the old address
+            byte[] reply = replyFromPeer();
+            peer.inject(reply);
+            peer.poll();
+            assertEquals(1, countType(peer.sent(), EtherType.IPV4)); // the queued datagram leaves
+        }
+    }
+
+    static byte[] replyFromPeer() {
+        byte[] b = new byte[42];
+        MemorySegment s = MemorySegment.ofArray(b);
+        new io.flyover.stack.wire.EthernetHeader().set(RawPeer.STACK_MAC, RawPeer.PEER_MAC, EtherType.ARP).emit(s, 0);
+        ArpPacket.emit(s, 14, ArpPacket.OP_REPLY, RawPeer.PEER_MAC, 0xC612_0001, RawPeer.STACK_MAC, 0xC612_0002);
+        return b;
+    }
+
+    static int countType(List<byte[]> frames, int etherType) {
+        int n = 0;
+        EthernetFrame eth = new EthernetFrame();
+        for (byte[] f : frames) {
+            if (eth.wrap(MemorySegment.ofArray(f), 0, f.length) && eth.etherType() == etherType) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
