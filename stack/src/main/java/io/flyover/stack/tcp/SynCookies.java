@@ -5,7 +5,7 @@ package io.flyover.stack.tcp;
  * encodes the connection so that no state is kept until the final ACK returns it.
  *
  * <p>Layout of the ISN: bits 31-27 a 64-second time counter (mod 32), bits 26-3 a keyed hash (SipHash
- * via {@link IsnGenerator}) of the 4-tuple, the counter and the client's ISN, bits 2-0 an index into
+ * via {@link IsnGenerator}) of the 4-tuple, the counter, the client's ISN and the MSS index, bits 2-0 an index into
  * {@link #MSS_TABLE}. A cookie is valid for the current and the previous counter value. As RFC 4987
  * notes, window scaling, SACK and timestamps are not negotiated for such connections.
  */
@@ -29,16 +29,17 @@ final class SynCookies {
         return idx;
     }
 
-    private static int hashBits(IsnGenerator h, InboundSegment s, int t, int clientIsn) {
+    private static int hashBits(IsnGenerator h, InboundSegment s, int t, int clientIsn, int mssIndex) {
         long v = h.hash(s.dstHi, s.dstLo, s.srcHi, s.srcLo, ((long) s.dstPort << 48) | ((long) s.srcPort << 32) | t,
-                clientIsn & 0xFFFF_FFFFL);
+                (clientIsn & 0xFFFF_FFFFL) | ((long) mssIndex << 32));
         return (int) v & 0x07FF_FFF8;
     }
 
     /** The ISN to send in the SYN-ACK for SYN {@code s}. */
     static int make(IsnGenerator h, InboundSegment s, int mss, long now) {
         int t = counter(now);
-        return (t << 27) | hashBits(h, s, t, s.seq) | mssIndex(mss);
+        int idx = mssIndex(mss);
+        return (t << 27) | hashBits(h, s, t, s.seq, idx) | idx;
     }
 
     /** The MSS encoded in the cookie acknowledged by ACK {@code s}, or -1 when it is not a valid cookie. */
@@ -49,7 +50,7 @@ final class SynCookies {
         if (age > 1) {
             return -1;
         }
-        if ((cookie & 0x07FF_FFF8) != hashBits(h, s, t, s.seq - 1)) {
+        if ((cookie & 0x07FF_FFF8) != hashBits(h, s, t, s.seq - 1, cookie & 7)) {
             return -1;
         }
         return MSS_TABLE[cookie & 7];

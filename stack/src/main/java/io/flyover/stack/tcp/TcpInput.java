@@ -137,6 +137,13 @@ final class TcpInput {
             return;
         }
 
+        // Simultaneous open (RFC 9293 Figure 8): the peer's SYN-ACK repeats its SYN; take it as the ACK.
+        if (c.state == TcpState.SYN_RECEIVED && (flags & (TcpHeader.SYN | TcpHeader.ACK_FLAG | TcpHeader.RST))
+                == (TcpHeader.SYN | TcpHeader.ACK_FLAG) && s.seq == c.irs) {
+            s.seq++;
+            s.flags = flags = flags & ~TcpHeader.SYN;
+        }
+
         // RFC 7323 §5.3 R1: PAWS
         if (c.tsEnabled && s.options.timestamps && !rst && SeqNum.lt(s.options.tsVal, c.tsRecent)
                 && now - c.tsRecentAgeNanos < PAWS_IDLE_NANOS) {

@@ -79,6 +79,11 @@ public final class TcpLayer {
     /** Connections in the table (any state but CLOSED, TIME-WAIT included). */
     public int connectionCount() { return table.size(); }
 
+    /** The connection with this 4-tuple, or null. */
+    public TcpConnection find(long localHi, long localLo, int localPort, long remoteHi, long remoteLo, int remotePort) {
+        return table.find(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+    }
+
     void drop(DropReason reason) { drops[reason.ordinal()]++; }
 
     int maxPayloadPerFrame() {

@@ -79,7 +79,7 @@ final class TcpSender {
             int usable = window - inFlight;
             int len = Math.min(Math.min(unsent, usable), c.sendMss);
             if (len > 0) {
-                boolean fin = c.finQueued && c.sndNxt + len == dataEnd;
+                boolean fin = c.finQueued && !c.finAcked && c.sndNxt + len == dataEnd;
                 if (len < c.sendMss && !fin && inFlight > 0) {
                     boolean windowLimited = len < unsent;
                     // RFC 9293 §3.8.6.2.1 sender SWS avoidance when the window limits the segment;
@@ -106,7 +106,7 @@ final class TcpSender {
                 afterSendingSequenceSpace(c, now);
                 continue;
             }
-            if (c.finQueued && c.sndNxt == dataEnd) {
+            if (c.finQueued && !c.finAcked && c.sndNxt == dataEnd) {
                 // Nothing left but the FIN (RFC 9293 §3.10.4); it needs no window.
                 if (!sendData(c, c.sndNxt, TcpHeader.ACK_FLAG | TcpHeader.FIN, 0, 0, now)) {
                     break;
