@@ -118,10 +118,8 @@ final class ByteRing {
         if (n < 0 || n > readable) {
             throw new IndexOutOfBoundsException("consume " + n + " of " + readable);
         }
+        // The head is not reset when the ring empties: out-of-order bytes may already sit past the tail.
         head = index(n);
         readable -= n;
-        if (readable == 0) {
-            head = 0;
-        }
     }
 }

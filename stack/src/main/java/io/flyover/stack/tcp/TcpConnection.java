@@ -320,7 +320,7 @@ public final class TcpConnection {
         userClosed = true;
         if (state == TcpState.SYN_RECEIVED || state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1
                 || state == TcpState.FIN_WAIT_2 || state == TcpState.CLOSE_WAIT) {
-            layer.sender().sendReset(this, sndNxt);
+            layer.sender().sendReset(this, sndMax);
         }
         layer.closeQuietly(this, Error.ABORTED);
     }

@@ -175,6 +175,12 @@ final class TcpInput {
             layer.drop(DropReason.TCP_OUT_OF_WINDOW);
             if (!rst) {
                 c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+                // An old duplicate (entirely left of RCV.NXT) still carries a valid ACK: use it, as BSD
+                // does, within the RFC 5961 §5.2 bounds checked by processAck. Its data and FIN are dropped.
+                if ((flags & (TcpHeader.ACK_FLAG | TcpHeader.SYN)) == TcpHeader.ACK_FLAG && c.state.isSynchronized()
+                        && SeqNum.le(seq + segLen, c.rcvNxt) && SeqNum.ge(seq, c.rcvNxt - Math.max(c.maxSndWnd, c.recvRing.capacity()))) {
+                    processAck(c, s, seq, s.payloadLength, (flags & TcpHeader.FIN) != 0, now);
+                }
             }
             return;
         }

@@ -396,7 +396,7 @@ public final class TcpLayer {
             l.embryonic--;
             if (l.closed || !l.enqueue(c)) {
                 c.listener = null;
-                sender.sendReset(c, c.sndNxt);
+                sender.sendReset(c, c.sndMax);
                 closeQuietly(c, TcpConnection.Error.ABORTED);
             }
         }

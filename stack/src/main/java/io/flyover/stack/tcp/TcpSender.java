@@ -181,9 +181,12 @@ final class TcpSender {
         }
     }
 
-    /** A pure ACK: {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}. */
+    /**
+     * A pure ACK: {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}, with SND.NXT taken before any go-back-N
+     * rewind (SND.MAX), so that the peer, whose RCV.NXT may already be there, finds it acceptable.
+     */
     void sendAck(TcpConnection c, long now) {
-        sendData(c, c.sndNxt, TcpHeader.ACK_FLAG, 0, 0, now);
+        sendData(c, c.sndMax, TcpHeader.ACK_FLAG, 0, 0, now);
     }
 
     /** Keep-alive probe (RFC 1122 4.2.3.6): {@code <SEQ=SND.UNA-1><ACK=RCV.NXT>}, no data. */

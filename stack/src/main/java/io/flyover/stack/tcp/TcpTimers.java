@@ -49,7 +49,7 @@ final class TcpTimers {
         if (now >= c.keepAliveDeadline) {
             if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT) {
                 if (c.keepAliveProbes >= c.settings.keepAliveCount) {
-                    layer.sender().sendReset(c, c.sndNxt);
+                    layer.sender().sendReset(c, c.sndMax);
                     layer.closeQuietly(c, TcpConnection.Error.TIMED_OUT);
                     return;
                 }
@@ -68,7 +68,7 @@ final class TcpTimers {
         int limit = handshake ? c.settings.synRetries : c.settings.dataRetries;
         if (c.retransmits >= limit) {
             if (!handshake) {
-                layer.sender().sendReset(c, c.sndNxt);
+                layer.sender().sendReset(c, c.sndMax);
             }
             layer.closeQuietly(c, TcpConnection.Error.TIMED_OUT);
             return;

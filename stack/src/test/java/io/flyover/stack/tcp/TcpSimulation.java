@@ -1,0 +1,234 @@
+package io.flyover.stack.tcp;
+
+import io.flyover.stack.SeededRandom;
+import io.flyover.stack.buffer.FrameCache;
+import io.flyover.stack.buffer.FramePool;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.security.MessageDigest;
+import java.util.Arrays;
+
+/**
+ * Test-only: two TCP layers joined by two {@link ImpairedLink}s on virtual time, everything drawn from
+ * one seed. Runs a bidirectional transfer and reports whether both sides got exactly the other's bytes
+ * (by SHA-256), and that no frame or connection leaked.
+ */
+final class TcpSimulation {
+    static final long A_LO = 0x0000_FFFF_C612_0001L;
+    static final long B_LO = 0x0000_FFFF_C612_0002L;
+    static final long TIME_LIMIT_NANOS = 3_600_000_000_000L;
+
+    final class Host implements SegmentOutput {
+        final FramePool pool = FramePool.allocate(1024);
+        final FrameCache cache = pool.newCache(64);
+        final TcpLayer layer;
+        final long addrLo;
+        ImpairedLink out;
+        TcpConnection conn;
+        byte[] toSend;
+        int written;
+        boolean shut;
+        final MessageDigest received = sha256();
+        long receivedBytes;
+        boolean eof;
+        boolean closed;
+        final byte[] buf = new byte[8192];
+
+        Host(long addrLo, SeededRandom random, TcpSettings settings) {
+            this.addrLo = addrLo;
+            this.layer = new TcpLayer(pool, cache, this, random, settings);
+        }
+
+        @Override
+        public boolean sendSegment(long localHi, long localLo, long remoteHi, long remoteLo, int frame) {
+            byte[] bytes = pool.region().asSlice(pool.dataAddress(frame), pool.dataLength(frame)).toArray(ValueLayout.JAVA_BYTE);
+            cache.release(frame);
+            out.send(now, bytes);
+            return true;
+        }
+
+        @Override
+        public int pathMtu(long remoteHi, long remoteLo) { return mtu; }
+
+        void deliver(byte[] bytes, long srcLo) {
+            int frame = cache.acquire();
+            if (frame == FramePool.NO_FRAME) {
+                return;
+            }
+            int at = pool.headroom();
+            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, pool.region(), pool.frameBase(frame) + at, bytes.length);
+            layer.receive(now, 0, srcLo, 0, addrLo, frame, at, bytes.length);
+        }
+
+        /** The application: write all, shut down output, read to EOF, close. */
+        void app() {
+            if (conn == null) {
+                return;
+            }
+            if (conn.isConnected() && written < toSend.length && conn.error() == TcpConnection.Error.NONE) {
+                int n = conn.write(toSend, written, toSend.length - written);
+                if (n > 0) {
+                    written += n;
+                }
+            }
+            if (written == toSend.length && !shut && conn.state().isSynchronized()) {
+                conn.shutdownOutput();
+                shut = true;
+            }
+            while (true) {
+                int n = conn.read(buf, 0, buf.length);
+                if (n > 0) {
+                    received.update(buf, 0, n);
+                    receivedBytes += n;
+                } else {
+                    if (n == TcpConnection.EOF) {
+                        eof = true;
+                    }
+                    break;
+                }
+            }
+            if (eof && shut && !closed) {
+                conn.close(now);
+                closed = true;
+            }
+        }
+    }
+
+    final long seed;
+    final SeededRandom random;
+    final Host a;
+    final Host b;
+    final ImpairedLink ab;
+    final ImpairedLink ba;
+    long now = 1_000_000_000L;
+    int mtu = 1500;
+    long steps;
+
+    TcpSimulation(long seed, int maxBytes, double maxLoss) {
+        this.seed = seed;
+        this.random = new SeededRandom(seed);
+        TcpSettings sa = settings(random);
+        TcpSettings sb = settings(random);
+        a = new Host(A_LO, random.split(), sa);
+        b = new Host(B_LO, random.split(), sb);
+        ab = link(random.split(), maxLoss);
+        ba = link(random.split(), maxLoss);
+        a.out = ab;
+        b.out = ba;
+        a.toSend = bytes(random.nextInt(maxBytes + 1));
+        b.toSend = bytes(random.nextInt(maxBytes + 1));
+    }
+
+    private static TcpSettings settings(SeededRandom r) {
+        TcpSettings s = new TcpSettings();
+        s.congestion = r.nextInt(2) == 0 ? TcpSettings.Congestion.NEW_RENO : TcpSettings.Congestion.CUBIC;
+        s.timestamps = r.nextInt(4) != 0;
+        s.sack = r.nextInt(4) != 0;
+        s.windowScaling = r.nextInt(4) != 0;
+        s.noDelay = r.nextInt(2) == 0;
+        int[] sizes = {2048, 8192, 65536, 262144};
+        s.receiveBufferSize = sizes[r.nextInt(sizes.length)];
+        s.sendBufferSize = sizes[r.nextInt(sizes.length)];
+        s.timeWaitNanos = 2_000_000_000L;
+        return s;
+    }
+
+    private ImpairedLink link(SeededRandom r, double maxLoss) {
+        ImpairedLink l = new ImpairedLink(r);
+        double u = (r.nextLong() >>> 11) * 0x1.0p-53;
+        l.loss = u * maxLoss;
+        l.duplicate = r.nextInt(3) == 0 ? 0.02 : 0;
+        l.reorder = r.nextInt(3) == 0 ? 0.05 : 0;
+        l.corrupt = r.nextInt(3) == 0 ? 0.01 : 0;
+        l.delayNanos = 100_000L + r.nextInt(20_000_000);
+        long[] rates = {1_000_000L, 10_000_000L, 100_000_000L, 1_000_000_000L};
+        l.bitsPerSecond = rates[r.nextInt(rates.length)];
+        l.queueLimit = 20 + r.nextInt(200);
+        return l;
+    }
+
+    private byte[] bytes(int n) {
+        byte[] d = new byte[n];
+        for (int i = 0; i < n; i += 8) {
+            long v = random.nextLong();
+            for (int k = 0; k < 8 && i + k < n; k++) {
+                d[i + k] = (byte) (v >>> (8 * k));
+            }
+        }
+        return d;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Runs to completion; returns null on success or a description of what went wrong. */
+    String run() {
+        TcpListener listener = b.layer.listen(0, B_LO, 80, 16, null);
+        a.conn = a.layer.connect(0, A_LO, 0, 0, B_LO, 80, null, now);
+        while (true) {
+            byte[] p;
+            while ((p = ab.poll(now)) != null) {
+                b.deliver(p, A_LO);
+            }
+            while ((p = ba.poll(now)) != null) {
+                a.deliver(p, B_LO);
+            }
+            a.layer.poll(now);
+            b.layer.poll(now);
+            if (b.conn == null) {
+                b.conn = listener.accept();
+            }
+            a.app();
+            b.app();
+            long na = a.layer.poll(now);
+            long nb = b.layer.poll(now);
+            steps++;
+            if (a.layer.connectionCount() == 0 && b.layer.connectionCount() == 0 && ab.isEmpty() && ba.isEmpty()
+                    && (a.conn.state() == TcpState.CLOSED) && (b.conn == null || b.conn.state() == TcpState.CLOSED)) {
+                break;
+            }
+            long next = Math.min(Math.min(na, nb), Math.min(ab.nextArrival(), ba.nextArrival()));
+            if (next == Long.MAX_VALUE) {
+                return "stuck at " + now + ": " + describe();
+            }
+            if (next <= now) {
+                next = now + 1;
+            }
+            now = next;
+            if (now > TIME_LIMIT_NANOS) {
+                return "time limit: " + describe();
+            }
+        }
+        listener.close(now);
+        String problem = null;
+        if (a.conn.error() != TcpConnection.Error.NONE || b.conn == null || b.conn.error() != TcpConnection.Error.NONE) {
+            problem = "connection failed: " + describe();
+        } else if (!Arrays.equals(a.received.digest(), sha256().digest(b.toSend)) || a.receivedBytes != b.toSend.length) {
+            problem = "A received wrong bytes: " + a.receivedBytes + " of " + b.toSend.length + " " + describe();
+        } else if (!Arrays.equals(b.received.digest(), sha256().digest(a.toSend)) || b.receivedBytes != a.toSend.length) {
+            problem = "B received wrong bytes: " + b.receivedBytes + " of " + a.toSend.length + " " + describe();
+        }
+        a.cache.close();
+        b.cache.close();
+        try {
+            a.pool.checkAllReturned();
+            b.pool.checkAllReturned();
+        } catch (IllegalStateException e) {
+            problem = "frame leak: " + e.getMessage();
+        }
+        a.pool.close();
+        b.pool.close();
+        return problem;
+    }
+
+    String describe() {
+        return "seed=" + seed + " t=" + now + " A=" + (a.conn == null ? "-" : a.conn.state() + "/" + a.conn.error())
+                + " sent " + a.written + "/" + a.toSend.length + " B=" + (b.conn == null ? "-" : b.conn.state() + "/" + b.conn.error())
+                + " sent " + b.written + "/" + b.toSend.length + " links loss " + ab.loss + "/" + ba.loss;
+    }
+}
