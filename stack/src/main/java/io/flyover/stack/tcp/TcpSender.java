@@ -211,10 +211,11 @@ final class TcpSender {
 
     /** Retransmits the first unacknowledged segment (fast retransmit, partial ACK). */
     void retransmitFirst(TcpConnection c, long now) {
-        int len = Math.min(c.sendRing.readable(), c.sendMss);
-        int dataEnd = c.sndUna + c.sendRing.readable();
-        boolean fin = c.finQueued && c.sndUna + len == dataEnd && SeqNum.gt(c.sndMax, dataEnd);
-        if (len == 0 && !fin) {
+        // Only what was sent before: never bytes beyond SND.MAX (they are new data, for output()).
+        int outstanding = c.sndMax - c.sndUna;
+        int len = Math.min(Math.min(outstanding, c.sendRing.readable()), c.sendMss);
+        boolean fin = c.finQueued && !c.finAcked && len == c.sendRing.readable() && outstanding > len;
+        if (len <= 0 && !fin) {
             return;
         }
         int flags = TcpHeader.ACK_FLAG | (fin ? TcpHeader.FIN : 0);

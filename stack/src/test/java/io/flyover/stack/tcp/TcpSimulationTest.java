@@ -55,7 +55,7 @@ class TcpSimulationTest {
 
     /** Seeds that once failed, pinned. */
     @ParameterizedTest
-    @ValueSource(longs = {31})
+    @ValueSource(longs = {31, 3289})
     void regressions(long seed) {
         assertNull(new TcpSimulation(seed, 64 * 1024, 0.10).run());
     }
