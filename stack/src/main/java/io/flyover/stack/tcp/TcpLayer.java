@@ -198,6 +198,11 @@ public final class TcpLayer {
     public void receive(long nowNanos, long srcHi, long srcLo, long dstHi, long dstLo, int frame, int tcpOffset,
                         int tcpLength) {
         try {
+            if (tcpOffset < 0 || tcpLength < 0 || tcpOffset > pool.frameSize() - tcpLength) {
+                stats.segmentsIn++;
+                drop(DropReason.TCP_MALFORMED);
+                return;
+            }
             receive0(nowNanos, srcHi, srcLo, dstHi, dstLo, pool.frameBase(frame) + tcpOffset, tcpLength);
         } finally {
             cache.release(frame);
