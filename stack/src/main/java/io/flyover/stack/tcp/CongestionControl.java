@@ -16,11 +16,14 @@ interface CongestionControl {
     /** New data acknowledged outside loss recovery (slow start or congestion avoidance). */
     void onAck(int ackedBytes, int flightSize, long srttNanos, long nowNanos);
 
-    /** Loss detected by duplicate ACKs or SACK: enter recovery (RFC 5681 §3.2 steps 2-3, RFC 6675 §5). */
+    /**
+     * Loss detected by duplicate ACKs or SACK: enter recovery with cwnd = ssthresh (RFC 5681 §3.2 step 2,
+     * RFC 6675 §5 step 4.2). Without SACK the sender then inflates by 3 SMSS ({@link #inflate}).
+     */
     void onEnterRecovery(int flightSize, long nowNanos);
 
-    /** Each further duplicate ACK during NewReno recovery inflates the window (RFC 5681 §3.2 step 4). */
-    void onDupAckInRecovery();
+    /** Window inflation of NewReno recovery without SACK (RFC 5681 §3.2 steps 3-4). */
+    void inflate(int bytes);
 
     /** A partial ACK during recovery (RFC 6582 §3.2 step 5): deflate by the acked amount, add one MSS. */
     void onPartialAck(int ackedBytes);

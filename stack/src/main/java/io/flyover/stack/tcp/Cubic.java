@@ -89,10 +89,10 @@ final class Cubic implements CongestionControl {
     @Override
     public void onEnterRecovery(int flightSize, long nowNanos) {
         reduce();
-        cwnd = ssthresh + 3 * mss;
+        cwnd = ssthresh;
     }
 
-    @Override public void onDupAckInRecovery() { cwnd = sat(cwnd + mss); }
+    @Override public void inflate(int bytes) { cwnd = sat(cwnd + bytes); }
 
     @Override public void onPartialAck(int ackedBytes) { cwnd = Math.max(cwnd - ackedBytes + mss, mss); }
 

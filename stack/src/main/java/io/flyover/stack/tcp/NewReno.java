@@ -41,11 +41,11 @@ final class NewReno implements CongestionControl {
     @Override
     public void onEnterRecovery(int flightSize, long nowNanos) {
         ssthresh = Math.max(flightSize / 2, 2 * mss); // RFC 5681 eq. 4
-        cwnd = ssthresh + 3 * mss;                    // RFC 5681 §3.2 step 3
+        cwnd = ssthresh;
         bytesAcked = 0;
     }
 
-    @Override public void onDupAckInRecovery() { cwnd = sat(cwnd + mss); }
+    @Override public void inflate(int bytes) { cwnd = sat(cwnd + bytes); }
 
     @Override
     public void onPartialAck(int ackedBytes) {

@@ -88,6 +88,9 @@ public final class TcpConnection {
     CongestionControl cc;
     int dupAcks;
     boolean inRecovery;
+    /** The recovery is driven by the SACK scoreboard (RFC 6675) rather than NewReno (RFC 6582). */
+    boolean sackRecovery;
+    final SackScoreboard scoreboard = new SackScoreboard(32);
     int recover;
     /** Karn timing: the segment being timed ({@link #rttSeq}) and when it was sent; -1 when none. */
     int rttSeq;

@@ -329,6 +329,9 @@ final class TcpInput {
             return false;
         }
         int window = s.window << c.sndWndShift;
+        if (c.sackEnabled && s.options.sackBlocks > 0) {
+            c.scoreboard.update(s.options, c.sndUna, c.sndMax); // RFC 6675 §4 Update()
+        }
         if (SeqNum.gt(ack, c.sndUna)) {
             int acked = ack - c.sndUna;
             int flightBefore = c.sndMax - c.sndUna;
@@ -338,6 +341,7 @@ final class TcpInput {
                 c.finAcked = true;
             }
             c.sndUna = ack;
+            c.scoreboard.onCumulativeAck(ack);
             if (SeqNum.lt(c.sndNxt, c.sndUna)) {
                 c.sndNxt = c.sndUna;
             }
@@ -347,7 +351,13 @@ final class TcpInput {
             if (c.inRecovery) {
                 if (SeqNum.ge(ack, c.recover)) {
                     c.inRecovery = false;
+                    c.sackRecovery = false;
                     c.cc.onExitRecovery(c.sndMax - c.sndUna, now);
+                } else if (c.sackRecovery) {
+                    // RFC 6675 §5 step (C): the sender's output loop retransmits further holes by pipe
+                    if (SeqNum.lt(c.scoreboard.highRxt, c.sndUna)) {
+                        c.scoreboard.highRxt = c.sndUna;
+                    }
                 } else {
                     // RFC 6582 §3.2 step 5: partial ACK, retransmit the next hole, deflate
                     c.cc.onPartialAck(acked);
@@ -365,17 +375,26 @@ final class TcpInput {
                 && c.state.isSynchronized()) {
             // RFC 5681 §2 duplicate ACK
             c.dupAcks++;
-            if (c.inRecovery) {
-                c.cc.onDupAckInRecovery();
-            } else if (c.dupAcks == 3 && SeqNum.ge(ack, c.recover)) {
-                // RFC 6582 §3.2 step 2: enter fast recovery unless the ACK is within an old recovery
-                c.inRecovery = true;
-                c.recover = c.sndMax;
-                c.cc.onEnterRecovery(c.sndMax - c.sndUna, now);
-                layer.stats.fastRetransmits++;
-                layer.sender().retransmitFirst(c, now);
-                c.rtoDeadline = now + c.rtt.rtoNanos();
+            if (c.inRecovery && !c.sackRecovery) {
+                c.cc.inflate(c.sendMss); // RFC 5681 §3.2 step 4
             }
+        }
+        // Enter loss recovery: DupThresh duplicate ACKs (RFC 5681 §3.2, RFC 6582 §3.2 step 2: not within an
+        // old recovery) or, with SACK, when the scoreboard says SND.UNA is lost (RFC 6675 §5 step 4).
+        if (!c.inRecovery && c.state.isSynchronized() && c.sndMax != c.sndUna && SeqNum.ge(ack, c.recover)
+                && (c.dupAcks >= SackScoreboard.DUP_THRESH
+                    || c.sackEnabled && c.scoreboard.lossEdge(c.sndUna, c.sendMss) != c.sndUna)) {
+            c.inRecovery = true;
+            c.sackRecovery = c.sackEnabled;
+            c.recover = c.sndMax;
+            c.cc.onEnterRecovery(c.sndMax - c.sndUna, now);
+            if (!c.sackRecovery) {
+                c.cc.inflate(3 * c.sendMss);
+            }
+            layer.stats.fastRetransmits++;
+            int sent = layer.sender().retransmitFirst(c, now);
+            c.scoreboard.highRxt = c.sndUna + sent;
+            c.rtoDeadline = now + c.rtt.rtoNanos();
         }
         // RFC 9293 §3.10.7.4 fifth: update the send window from the newest segment
         if (SeqNum.lt(c.sndWl1, seq) || (c.sndWl1 == seq && SeqNum.le(c.sndWl2, ack))) {

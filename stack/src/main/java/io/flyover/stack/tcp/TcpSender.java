@@ -70,13 +70,17 @@ final class TcpSender {
             }
             default -> { }
         }
-        boolean sent = false;
+        boolean sent = c.inRecovery && c.sackRecovery && sackRetransmissions(c, now);
         while (true) {
             int inFlight = c.sndNxt - c.sndUna;
             int dataEnd = c.sndUna + c.sendRing.readable();
             int unsent = dataEnd - c.sndNxt;
-            int window = Math.min(c.sndWnd, c.cc.cwnd());
-            int usable = window - inFlight;
+            int usable = c.sndWnd - inFlight;
+            if (c.inRecovery && c.sackRecovery) {
+                usable = Math.min(usable, c.cc.cwnd() - pipe(c)); // RFC 6675 NextSeg() rule 2: new data by pipe
+            } else {
+                usable = Math.min(usable, c.cc.cwnd() - inFlight);
+            }
             int len = Math.min(Math.min(unsent, usable), c.sendMss);
             if (len > 0) {
                 boolean fin = c.finQueued && !c.finAcked && c.sndNxt + len == dataEnd;
@@ -210,13 +214,13 @@ final class TcpSender {
     }
 
     /** Retransmits the first unacknowledged segment (fast retransmit, partial ACK). */
-    void retransmitFirst(TcpConnection c, long now) {
+    int retransmitFirst(TcpConnection c, long now) {
         // Only what was sent before: never bytes beyond SND.MAX (they are new data, for output()).
         int outstanding = c.sndMax - c.sndUna;
         int len = Math.min(Math.min(outstanding, c.sendRing.readable()), c.sendMss);
         boolean fin = c.finQueued && !c.finAcked && len == c.sendRing.readable() && outstanding > len;
         if (len <= 0 && !fin) {
-            return;
+            return 0;
         }
         int flags = TcpHeader.ACK_FLAG | (fin ? TcpHeader.FIN : 0);
         if (sendData(c, c.sndUna, flags, 0, len, now)) {
@@ -224,6 +228,53 @@ final class TcpSender {
             c.retransmittedSinceAck = true;
             c.rttStartNanos = -1; // Karn
         }
+        return len + (fin ? 1 : 0);
+    }
+
+    /**
+     * RFC 6675 §6 pipe: outstanding bytes neither SACKed nor deemed lost-and-not-yet-retransmitted.
+     */
+    static int pipe(TcpConnection c) {
+        int outstanding = c.sndMax - c.sndUna;
+        SackScoreboard sb = c.scoreboard;
+        int edge = sb.lossEdge(c.sndUna, c.sendMss);
+        int from = SeqNum.max(sb.highRxt, c.sndUna);
+        int lost = sb.unsackedBetween(from, edge);
+        return Math.max(outstanding - sb.sackedBytes() - lost, 0);
+    }
+
+    /** RFC 6675 §5 step (C) with NextSeg() rule 1: retransmit lost holes while cwnd - pipe >= SMSS. */
+    private boolean sackRetransmissions(TcpConnection c, long now) {
+        SackScoreboard sb = c.scoreboard;
+        boolean sent = false;
+        int dataEnd = c.sndUna + c.sendRing.readable();
+        while (c.cc.cwnd() - pipe(c) >= c.sendMss) {
+            int edge = sb.lossEdge(c.sndUna, c.sendMss);
+            int hole = sb.nextHole(SeqNum.max(sb.highRxt, c.sndUna), edge);
+            if (hole == edge) {
+                break;
+            }
+            int end = sb.holeEnd(hole, edge);
+            int len = Math.min(Math.min(end - hole, c.sendMss), dataEnd - hole);
+            boolean fin = false;
+            if (len <= 0) {
+                if (!(c.finQueued && !c.finAcked && hole == dataEnd && SeqNum.gt(c.sndMax, dataEnd))) {
+                    break;
+                }
+                fin = true;
+                len = 0;
+            }
+            int flags = TcpHeader.ACK_FLAG | (fin ? TcpHeader.FIN : 0);
+            if (!sendData(c, hole, flags, hole - c.sndUna, len, now)) {
+                break;
+            }
+            sent = true;
+            layer.stats.retransmittedSegments++;
+            c.retransmittedSinceAck = true;
+            c.rttStartNanos = -1;
+            sb.highRxt = hole + len + (fin ? 1 : 0);
+        }
+        return sent;
     }
 
     /** RST in a connection: {@code <SEQ=seq><CTL=RST>} (RFC 9293 §3.10.5 ABORT uses SND.NXT). */

@@ -83,6 +83,8 @@ final class TcpTimers {
         if (!handshake) {
             c.cc.onRetransmitTimeout(c.sndMax - c.sndUna, now);
             c.inRecovery = false;
+            c.sackRecovery = false;
+            c.scoreboard.clear(); // RFC 2018 §8: the receiver may renege; start over from SND.UNA
             c.recover = c.sndMax;
             c.dupAcks = 0;
         }

@@ -20,10 +20,16 @@ class TcpSimulationTest {
     void manySeedsOfSmallBidirectionalTransfers() {
         List<String> failures = new ArrayList<>();
         long segments = 0;
+        long fastRetransmits = 0;
+        long timeouts = 0;
+        long retransmitted = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
             TcpSimulation sim = new TcpSimulation(seed, 64 * 1024, 0.10);
             String problem = sim.run();
             segments += sim.ab.sent + sim.ba.sent;
+            fastRetransmits += sim.a.layer.stats().fastRetransmits + sim.b.layer.stats().fastRetransmits;
+            timeouts += sim.a.layer.stats().retransmitTimeouts + sim.b.layer.stats().retransmitTimeouts;
+            retransmitted += sim.a.layer.stats().retransmittedSegments + sim.b.layer.stats().retransmittedSegments;
             if (problem != null) {
                 failures.add(problem);
                 if (failures.size() >= 10) {
@@ -31,7 +37,8 @@ class TcpSimulationTest {
                 }
             }
         }
-        System.out.println("simulated " + SEEDS + " seeds, " + segments + " segments");
+        System.out.println("simulated " + SEEDS + " seeds, " + segments + " segments, " + retransmitted
+                + " retransmitted, " + fastRetransmits + " fast recoveries, " + timeouts + " timeouts");
         assertEquals(List.of(), failures);
     }
 
