@@ -27,6 +27,9 @@ public final class TcpConnection {
     TcpListener listener;
     boolean inTable;
     boolean pendingOutput;
+    /** Slot in the layer's {@link TimerQueue}, -1 when not scheduled, and the deadline it is filed under. */
+    int heapIndex = -1;
+    long scheduledDeadline = Long.MAX_VALUE;
 
     TcpState state = TcpState.CLOSED;
     Error error = Error.NONE;

@@ -38,8 +38,7 @@ public final class TcpLayer {
     private final TcpTimers timers;
     private final ConnectionTable table = new ConnectionTable(64);
     private final List<TcpListener> listeners = new ArrayList<>();
-    private TcpConnection[] active = new TcpConnection[64];
-    private int activeCount;
+    private final TimerQueue timerQueue = new TimerQueue();
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
     private final long[] drops = new long[DropReason.values().length];
@@ -139,6 +138,7 @@ public final class TcpLayer {
         stats.activeOpens++;
         register(c);
         sender.output(c, nowNanos);
+        timerQueue.reschedule(c);
         return c;
     }
 
@@ -182,10 +182,6 @@ public final class TcpLayer {
     private void register(TcpConnection c) {
         table.add(c);
         c.inTable = true;
-        if (activeCount == active.length) {
-            active = java.util.Arrays.copyOf(active, activeCount * 2);
-        }
-        active[activeCount++] = c;
     }
 
     // --- input ---------------------------------------------------------------------------------
@@ -247,10 +243,15 @@ public final class TcpLayer {
         s.payloadLength = view.payloadLength();
 
         TcpConnection c = table.find(dstHi, dstLo, s.dstPort, srcHi, srcLo, s.srcPort);
+        if (c != null && c.state == TcpState.TIME_WAIT && reopensTimeWait(c, s)) {
+            closeQuietly(c, TcpConnection.Error.NONE);
+            c = null;
+        }
         if (c != null) {
             input.segmentArrives(c, s, now);
             if (c.inTable) {
                 sender.output(c, now);
+                timerQueue.reschedule(c);
             }
             return;
         }
@@ -260,6 +261,21 @@ public final class TcpLayer {
         } else {
             closedState(s);
         }
+    }
+
+    /**
+     * RFC 1122 4.2.2.13 and RFC 6191 §2: a new SYN may reopen a connection in TIME-WAIT when its sequence
+     * number (or, with timestamps, its TSval) is beyond what the old incarnation used.
+     */
+    private static boolean reopensTimeWait(TcpConnection c, InboundSegment s) {
+        if ((s.flags & (TcpHeader.SYN | TcpHeader.ACK_FLAG | TcpHeader.RST | TcpHeader.FIN)) != TcpHeader.SYN
+                || c.listener != null && c.listener.closed) {
+            return false;
+        }
+        if (c.tsEnabled && s.options.timestamps) {
+            return SeqNum.gt(s.options.tsVal, c.tsRecent);
+        }
+        return SeqNum.gt(s.seq, c.rcvNxt);
     }
 
     private boolean tcpLengthInvalid(long at, int length) {
@@ -355,6 +371,7 @@ public final class TcpLayer {
         stats.passiveOpens++;
         register(c);
         sender.output(c, now);
+        timerQueue.reschedule(c);
     }
 
     /** RFC 4987 §3.6: a valid cookie ACK re-creates the connection directly in ESTABLISHED. */
@@ -392,6 +409,7 @@ public final class TcpLayer {
         }
         if (c.inTable) {
             sender.output(c, now);
+            timerQueue.reschedule(c);
         }
     }
 
@@ -434,13 +452,7 @@ public final class TcpLayer {
         }
         c.inTable = false;
         table.remove(c);
-        for (int i = 0; i < activeCount; i++) {
-            if (active[i] == c) {
-                active[i] = active[--activeCount];
-                active[activeCount] = null;
-                break;
-            }
-        }
+        timerQueue.remove(c);
     }
 
     // --- output and timers ---------------------------------------------------------------------
@@ -464,6 +476,7 @@ public final class TcpLayer {
             c.pendingOutput = false;
             if (c.inTable) {
                 sender.output(c, nowNanos);
+                timerQueue.reschedule(c);
             }
         }
         pendingCount = 0;
@@ -476,25 +489,22 @@ public final class TcpLayer {
      */
     public long poll(long nowNanos) {
         flush(nowNanos);
-        long next = Long.MAX_VALUE;
-        for (int i = activeCount - 1; i >= 0; i--) {
-            if (i >= activeCount) {
-                continue;
-            }
-            TcpConnection c = active[i];
-            if (c.nextDeadline() <= nowNanos) {
-                timers.run(c, nowNanos);
-                if (c.inTable) {
-                    sender.output(c, nowNanos);
-                    c.pendingOutput = false;
+        // Each connection due runs its timers once per poll; a deadline still due afterwards waits for
+        // the next poll (never a busy loop here).
+        int budget = timerQueue.size();
+        TcpConnection c;
+        while (budget-- > 0 && (c = timerQueue.peek()) != null && c.scheduledDeadline <= nowNanos) {
+            timers.run(c, nowNanos);
+            if (c.inTable) {
+                sender.output(c, nowNanos);
+                timerQueue.reschedule(c);
+                if (c.heapIndex >= 0 && c.scheduledDeadline <= nowNanos) {
+                    break;
                 }
             }
         }
         flush(nowNanos);
-        for (int i = 0; i < activeCount; i++) {
-            next = Math.min(next, active[i].nextDeadline());
-        }
-        return next;
+        return timerQueue.nextDeadline();
     }
 
     /** RFC 5961 §7: a global budget of challenge ACKs per second. */
