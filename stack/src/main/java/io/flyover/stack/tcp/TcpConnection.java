@@ -108,6 +108,10 @@ public final class TcpConnection {
 
     // --- timers (absolute nowNanos; Long.MAX_VALUE = off) ----------------------------------------
     long rtoDeadline = Long.MAX_VALUE;
+    /** RFC 8985 §7 tail loss probe: PTO deadline, and the probe in flight (TLP.end_seq, TLP.is_retrans). */
+    long tlpDeadline = Long.MAX_VALUE;
+    boolean tlpOut;
+    int tlpEndSeq;
     long delAckDeadline = Long.MAX_VALUE;
     long persistDeadline = Long.MAX_VALUE;
     int persistBackoff;
@@ -334,6 +338,7 @@ public final class TcpConnection {
     /** The earliest timer deadline, Long.MAX_VALUE when none. */
     long nextDeadline() {
         long d = Math.min(rtoDeadline, delAckDeadline);
+        d = Math.min(d, tlpDeadline);
         d = Math.min(d, persistDeadline);
         d = Math.min(d, keepAliveDeadline);
         return Math.min(d, closeDeadline);

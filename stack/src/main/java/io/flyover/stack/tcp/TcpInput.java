@@ -369,6 +369,7 @@ final class TcpInput {
             c.dupAcks = 0;
             // RFC 6298 §5.2-5.3
             c.rtoDeadline = c.sndUna == c.sndMax ? Long.MAX_VALUE : now + c.rtt.rtoNanos();
+            TailLossProbe.onAck(layer, c, now);
             c.persistDeadline = Long.MAX_VALUE;
             c.persistBackoff = 0;
         } else if (ack == c.sndUna && payloadLength == 0 && !fin && window == c.sndWnd && c.sndMax != c.sndUna

@@ -108,6 +108,9 @@ final class TcpSender {
                     c.rttStartNanos = now;
                 }
                 afterSendingSequenceSpace(c, now);
+                if (!retransmission) {
+                    TailLossProbe.arm(c, now);
+                }
                 continue;
             }
             if (c.finQueued && !c.finAcked && c.sndNxt == dataEnd) {
@@ -211,6 +214,27 @@ final class TcpSender {
                 c.sndMax = c.sndNxt + 1;
             }
         }
+    }
+
+    /** RFC 8985 §7.3: the probe retransmits the last segment sent (with the FIN if that was sent). */
+    boolean sendTailLossProbe(TcpConnection c, long now) {
+        int dataEnd = c.sndUna + c.sendRing.readable();
+        boolean finSent = c.finQueued && !c.finAcked && SeqNum.gt(c.sndMax, dataEnd);
+        int dataSentEnd = finSent ? dataEnd : c.sndMax;
+        int start = SeqNum.max(c.sndUna, dataSentEnd - c.sendMss);
+        int len = dataSentEnd - start;
+        if (len <= 0 && !finSent) {
+            return false;
+        }
+        int flags = TcpHeader.ACK_FLAG | TcpHeader.PSH | (finSent ? TcpHeader.FIN : 0);
+        if (!sendData(c, start, flags, start - c.sndUna, len, now)) {
+            return false;
+        }
+        layer.stats.retransmittedSegments++;
+        layer.stats.tailLossProbes++;
+        c.rttStartNanos = -1;
+        c.retransmittedSinceAck = true;
+        return true;
     }
 
     /** Retransmits the first unacknowledged segment (fast retransmit, partial ACK). */

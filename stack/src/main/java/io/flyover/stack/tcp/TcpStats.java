@@ -7,6 +7,8 @@ public final class TcpStats {
     public long retransmittedSegments;
     public long retransmitTimeouts;
     public long fastRetransmits;
+    public long tailLossProbes;
+    public long tailLossProbeRecoveries;
     public long resetsSent;
     public long resetsReceived;
     public long challengeAcks;

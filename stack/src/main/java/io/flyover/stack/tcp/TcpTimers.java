@@ -37,6 +37,10 @@ final class TcpTimers {
                 return;
             }
         }
+        if (now >= c.tlpDeadline) {
+            c.tlpDeadline = Long.MAX_VALUE;
+            TailLossProbe.onProbeTimeout(layer, c, now);
+        }
         if (now >= c.persistDeadline) {
             c.persistDeadline = Long.MAX_VALUE;
             if (c.sndWnd == 0 && c.state.isSynchronized()) {
@@ -89,6 +93,8 @@ final class TcpTimers {
             c.dupAcks = 0;
         }
         c.retransmittedSinceAck = true;
+        c.tlpDeadline = Long.MAX_VALUE;
+        c.tlpOut = false;
         // Go back N: resend from SND.UNA (the SYN itself in the handshake states).
         c.sndNxt = handshake ? c.iss : c.sndUna;
         c.rtoDeadline = now + c.rtt.rtoNanos();

@@ -155,6 +155,32 @@ class TcpOptionsStateTest extends TcpTestBase {
         out.sent.clear();
     }
 
+    @Test
+    void tailLossProbeRetransmitsLastSegmentBeforeRto() {
+        settings.minRtoNanos = 1_000_000_000L; // RFC 6298 §2.4's floor, so the RTO comes well after the PTO
+        TcpConnection c = establishedWithOptions();
+        c.setNoDelay(true);
+        c.write("tail".getBytes(), 0, 4);
+        layer.poll(now);
+        Seg first = out.sent.remove(0);
+        assertEquals("tail", new String(first.payload));
+        // PTO = 2 SRTT + WCDelAckT (one segment outstanding) (RFC 8985 §7.2); the RTO (1 s) is later
+        long pto = Math.max(2 * c.smoothedRttNanos() + 200_000_000L, 1_000_000L);
+        advance(pto - 1);
+        assertEquals(0, out.sent.size());
+        advance(1);
+        assertEquals(1, out.sent.size());
+        Seg probe = out.sent.remove(0);
+        assertEquals(first.seq, probe.seq);
+        assertEquals("tail", new String(probe.payload));
+        assertEquals(1, layer.stats().tailLossProbes);
+        // its ACK settles the probe
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 5).window(100), PEER_TS + 2, 0));
+        assertEquals(false, c.tlpOut);
+        assertEquals(Long.MAX_VALUE, c.tlpDeadline);
+        out.sent.clear();
+    }
+
     @Nested
     class Cubic {
         @Test

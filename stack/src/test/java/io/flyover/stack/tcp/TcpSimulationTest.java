@@ -23,6 +23,7 @@ class TcpSimulationTest {
         long fastRetransmits = 0;
         long timeouts = 0;
         long retransmitted = 0;
+        long probes = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
             TcpSimulation sim = new TcpSimulation(seed, 64 * 1024, 0.10);
             String problem = sim.run();
@@ -30,6 +31,7 @@ class TcpSimulationTest {
             fastRetransmits += sim.a.layer.stats().fastRetransmits + sim.b.layer.stats().fastRetransmits;
             timeouts += sim.a.layer.stats().retransmitTimeouts + sim.b.layer.stats().retransmitTimeouts;
             retransmitted += sim.a.layer.stats().retransmittedSegments + sim.b.layer.stats().retransmittedSegments;
+            probes += sim.a.layer.stats().tailLossProbes + sim.b.layer.stats().tailLossProbes;
             if (problem != null) {
                 failures.add(problem);
                 if (failures.size() >= 10) {
@@ -38,7 +40,7 @@ class TcpSimulationTest {
             }
         }
         System.out.println("simulated " + SEEDS + " seeds, " + segments + " segments, " + retransmitted
-                + " retransmitted, " + fastRetransmits + " fast recoveries, " + timeouts + " timeouts");
+                + " retransmitted, " + fastRetransmits + " fast recoveries, " + probes + " tail loss probes, " + timeouts + " timeouts");
         assertEquals(List.of(), failures);
     }
 
