@@ -81,10 +81,11 @@ final class TcpSender {
             } else {
                 usable = Math.min(usable, c.cc.cwnd() - inFlight);
             }
-            int len = Math.min(Math.min(unsent, usable), c.sendMss);
+            int mss = effectiveMss(c);
+            int len = Math.min(Math.min(unsent, usable), mss);
             if (len > 0) {
                 boolean fin = c.finQueued && !c.finAcked && c.sndNxt + len == dataEnd;
-                if (len < c.sendMss && !fin && inFlight > 0) {
+                if (len < mss && !fin && inFlight > 0) {
                     boolean windowLimited = len < unsent;
                     // RFC 9293 §3.8.6.2.1 sender SWS avoidance when the window limits the segment;
                     // RFC 9293 §3.7.4 Nagle (unless TCP_NODELAY) when the data does.
@@ -96,6 +97,7 @@ final class TcpSender {
                 boolean retransmission = SeqNum.lt(seq, c.sndMax);
                 int flags = TcpHeader.ACK_FLAG | (c.sndNxt + len == dataEnd ? TcpHeader.PSH : 0) | (fin ? TcpHeader.FIN : 0);
                 if (!sendData(c, seq, flags, seq - c.sndUna, len, now)) {
+                    armRetry(c, now);
                     break;
                 }
                 sent = true;
@@ -116,6 +118,7 @@ final class TcpSender {
             if (c.finQueued && !c.finAcked && c.sndNxt == dataEnd) {
                 // Nothing left but the FIN (RFC 9293 §3.10.4); it needs no window.
                 if (!sendData(c, c.sndNxt, TcpHeader.ACK_FLAG | TcpHeader.FIN, 0, 0, now)) {
+                    armRetry(c, now);
                     break;
                 }
                 sent = true;
@@ -134,6 +137,25 @@ final class TcpSender {
         }
         if (!sent && c.ackNow) {
             sendAck(c, now);
+        }
+    }
+
+    /**
+     * RFC 9293 §3.7.1: Eff.snd.MSS = SendMSS + 20 - TCPhdrsize: the payload shrinks by the options this
+     * connection puts in every segment (timestamps, SACK blocks while out-of-order data is held).
+     */
+    static int effectiveMss(TcpConnection c) {
+        int options = c.tsEnabled ? 12 : 0;
+        if (c.sackEnabled && !c.reassembly.isEmpty()) {
+            options += 4 + 8 * Math.min(c.reassembly.ranges(), c.tsEnabled ? 3 : 4);
+        }
+        return Math.max(c.sendMss - options, 1);
+    }
+
+    /** No frame to send with: try again after a retransmission timeout (counted as NO_FRAME). */
+    private static void armRetry(TcpConnection c, long now) {
+        if (c.rtoDeadline == Long.MAX_VALUE) {
+            c.rtoDeadline = now + c.rtt.rtoNanos();
         }
     }
 
@@ -221,7 +243,7 @@ final class TcpSender {
         int dataEnd = c.sndUna + c.sendRing.readable();
         boolean finSent = c.finQueued && !c.finAcked && SeqNum.gt(c.sndMax, dataEnd);
         int dataSentEnd = finSent ? dataEnd : c.sndMax;
-        int start = SeqNum.max(c.sndUna, dataSentEnd - c.sendMss);
+        int start = SeqNum.max(c.sndUna, dataSentEnd - effectiveMss(c));
         int len = dataSentEnd - start;
         if (len <= 0 && !finSent) {
             return false;
@@ -241,7 +263,7 @@ final class TcpSender {
     int retransmitFirst(TcpConnection c, long now) {
         // Only what was sent before: never bytes beyond SND.MAX (they are new data, for output()).
         int outstanding = c.sndMax - c.sndUna;
-        int len = Math.min(Math.min(outstanding, c.sendRing.readable()), c.sendMss);
+        int len = Math.min(Math.min(outstanding, c.sendRing.readable()), effectiveMss(c));
         boolean fin = c.finQueued && !c.finAcked && len == c.sendRing.readable() && outstanding > len;
         if (len <= 0 && !fin) {
             return 0;
@@ -272,14 +294,14 @@ final class TcpSender {
         SackScoreboard sb = c.scoreboard;
         boolean sent = false;
         int dataEnd = c.sndUna + c.sendRing.readable();
-        while (c.cc.cwnd() - pipe(c) >= c.sendMss) {
+        while (c.cc.cwnd() - pipe(c) >= effectiveMss(c)) {
             int edge = sb.lossEdge(c.sndUna, c.sendMss);
             int hole = sb.nextHole(SeqNum.max(sb.highRxt, c.sndUna), edge);
             if (hole == edge) {
                 break;
             }
             int end = sb.holeEnd(hole, edge);
-            int len = Math.min(Math.min(end - hole, c.sendMss), dataEnd - hole);
+            int len = Math.min(Math.min(end - hole, effectiveMss(c)), dataEnd - hole);
             boolean fin = false;
             if (len <= 0) {
                 if (!(c.finQueued && !c.finAcked && hole == dataEnd && SeqNum.gt(c.sndMax, dataEnd))) {
@@ -399,7 +421,7 @@ final class TcpSender {
         int frame = cache.acquire();
         if (frame == FramePool.NO_FRAME) {
             layer.drop(DropReason.NO_FRAME);
-            return false;
+            return false; // not sent: the caller keeps its state and a timer retries
         }
         int at = pool.headroom();
         long base = pool.frameBase(frame) + at;
@@ -409,7 +431,10 @@ final class TcpSender {
         }
         pool.setData(frame, at, hl + len);
         layer.stats.segmentsOut++;
-        return output.sendSegment(lHi, lLo, rHi, rLo, frame);
+        if (!output.sendSegment(lHi, lLo, rHi, rLo, frame)) {
+            layer.stats.segmentsDroppedBelow++; // lost below TCP: recovered like any loss
+        }
+        return true;
     }
 
     /** TSval clock (RFC 7323 §5.4): milliseconds plus a per-connection random offset. */

@@ -4,6 +4,8 @@ package io.flyover.stack.tcp;
 public final class TcpStats {
     public long segmentsIn;
     public long segmentsOut;
+    /** Segments the IP layer refused (no route, neighbour queue full, ring full). */
+    public long segmentsDroppedBelow;
     public long retransmittedSegments;
     public long retransmitTimeouts;
     public long fastRetransmits;

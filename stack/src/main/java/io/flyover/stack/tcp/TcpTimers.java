@@ -78,7 +78,8 @@ final class TcpTimers {
             return;
         }
         if (c.sndUna == c.sndMax && !handshake) {
-            return; // nothing outstanding
+            layer.markPending(c); // nothing outstanding: a send that found no frame is retried
+            return;
         }
         c.retransmits++;
         layer.stats.retransmitTimeouts++;

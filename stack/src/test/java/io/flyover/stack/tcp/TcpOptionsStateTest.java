@@ -128,9 +128,9 @@ class TcpOptionsStateTest extends TcpTestBase {
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (i * 7);
         }
-        // use 1000-byte segments for readable arithmetic
-        c.sendMss = 1000;
-        c.cc.init(1000, now);
+        // use 1000-byte payloads for readable arithmetic (MSS 1012 less 12 bytes of timestamps option)
+        c.sendMss = 1012;
+        c.cc.init(1012, now);
         c.write(data, 0, data.length);
         layer.poll(now);
         assertEquals(5, out.sent.size());

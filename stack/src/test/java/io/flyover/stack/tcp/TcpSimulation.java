@@ -14,8 +14,14 @@ import java.util.Arrays;
  * (by SHA-256), and that no frame or connection leaked.
  */
 final class TcpSimulation {
-    static final long A_LO = 0x0000_FFFF_C612_0001L;
-    static final long B_LO = 0x0000_FFFF_C612_0002L;
+    static final long V4_A_LO = 0x0000_FFFF_C612_0001L;   // ::ffff:198.18.0.1
+    static final long V4_B_LO = 0x0000_FFFF_C612_0002L;
+    static final long V6_HI = 0xFD00_0000_0000_0000L;     // fd00::1, fd00::2
+    long addrHi;
+    long aLo;
+    long bLo;
+    /** The links' MTU; a larger IP packet is dropped and reported like an ICMP fragmentation-needed. */
+    int linkMtu = 1500;
     static final long TIME_LIMIT_NANOS = 3_600_000_000_000L;
 
     final class Host implements SegmentOutput {
@@ -23,6 +29,7 @@ final class TcpSimulation {
         final FrameCache cache = pool.newCache(64);
         final TcpLayer layer;
         final long addrLo;
+        final long addrHi;
         ImpairedLink out;
         TcpConnection conn;
         byte[] toSend;
@@ -34,7 +41,8 @@ final class TcpSimulation {
         boolean closed;
         final byte[] buf = new byte[8192];
 
-        Host(long addrLo, SeededRandom random, TcpSettings settings) {
+        Host(long addrLo, SeededRandom random, TcpSettings settings, long addrHi) {
+            this.addrHi = addrHi;
             this.addrLo = addrLo;
             this.layer = new TcpLayer(pool, cache, this, random, settings);
         }
@@ -43,12 +51,21 @@ final class TcpSimulation {
         public boolean sendSegment(long localHi, long localLo, long remoteHi, long remoteLo, int frame) {
             byte[] bytes = pool.region().asSlice(pool.dataAddress(frame), pool.dataLength(frame)).toArray(ValueLayout.JAVA_BYTE);
             cache.release(frame);
+            int ipHeader = TcpLayer.isIpv4Mapped(remoteHi, remoteLo) ? 20 : 40;
+            if (bytes.length + ipHeader > linkMtu) {
+                // too big for the path: the router's ICMP error reaches us (RFC 1191 / RFC 8201)
+                pmtuDrops++;
+                int port = ((bytes[0] & 0xFF) << 8) | (bytes[1] & 0xFF);
+                int rport = ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
+                layer.pathMtuChanged(localHi, localLo, port, remoteHi, remoteLo, rport, linkMtu);
+                return false;
+            }
             out.send(now, bytes);
             return true;
         }
 
         @Override
-        public int pathMtu(long remoteHi, long remoteLo) { return mtu; }
+        public int pathMtu(long remoteHi, long remoteLo) { return 1500; }
 
         void deliver(byte[] bytes, long srcLo) {
             int frame = cache.acquire();
@@ -57,7 +74,7 @@ final class TcpSimulation {
             }
             int at = pool.headroom();
             MemorySegment.copy(MemorySegment.ofArray(bytes), 0, pool.region(), pool.frameBase(frame) + at, bytes.length);
-            layer.receive(now, 0, srcLo, 0, addrLo, frame, at, bytes.length);
+            layer.receive(now, addrHi, srcLo, addrHi, addrLo, frame, at, bytes.length);
         }
 
         /** The application: write all, shut down output, read to EOF, close. */
@@ -101,16 +118,23 @@ final class TcpSimulation {
     final ImpairedLink ab;
     final ImpairedLink ba;
     long now = 1_000_000_000L;
-    int mtu = 1500;
     long steps;
+    long pmtuDrops;
 
     TcpSimulation(long seed, int maxBytes, double maxLoss) {
         this.seed = seed;
         this.random = new SeededRandom(seed);
         TcpSettings sa = settings(random);
         TcpSettings sb = settings(random);
-        a = new Host(A_LO, random.split(), sa);
-        b = new Host(B_LO, random.split(), sb);
+        boolean v6 = random.nextInt(2) == 0;
+        addrHi = v6 ? V6_HI : 0;
+        aLo = v6 ? 1 : V4_A_LO;
+        bLo = v6 ? 2 : V4_B_LO;
+        if (random.nextInt(4) == 0) {
+            linkMtu = 1280 + random.nextInt(200); // below what the SYNs announce: PMTU discovery must kick in
+        }
+        a = new Host(aLo, random.split(), sa, addrHi);
+        b = new Host(bLo, random.split(), sb, addrHi);
         ab = link(random.split(), maxLoss);
         ba = link(random.split(), maxLoss);
         a.out = ab;
@@ -168,15 +192,15 @@ final class TcpSimulation {
 
     /** Runs to completion; returns null on success or a description of what went wrong. */
     String run() {
-        TcpListener listener = b.layer.listen(0, B_LO, 80, 16, null);
-        a.conn = a.layer.connect(0, A_LO, 0, 0, B_LO, 80, null, now);
+        TcpListener listener = b.layer.listen(addrHi, bLo, 80, 16, null);
+        a.conn = a.layer.connect(addrHi, aLo, 0, addrHi, bLo, 80, null, now);
         while (true) {
             byte[] p;
             while ((p = ab.poll(now)) != null) {
-                b.deliver(p, A_LO);
+                b.deliver(p, aLo);
             }
             while ((p = ba.poll(now)) != null) {
-                a.deliver(p, B_LO);
+                a.deliver(p, bLo);
             }
             a.layer.poll(now);
             b.layer.poll(now);
@@ -229,6 +253,7 @@ final class TcpSimulation {
     String describe() {
         return "seed=" + seed + " t=" + now + " A=" + (a.conn == null ? "-" : a.conn.state() + "/" + a.conn.error())
                 + " sent " + a.written + "/" + a.toSend.length + " B=" + (b.conn == null ? "-" : b.conn.state() + "/" + b.conn.error())
-                + " sent " + b.written + "/" + b.toSend.length + " links loss " + ab.loss + "/" + ba.loss;
+                + " sent " + b.written + "/" + b.toSend.length + " links loss " + ab.loss + "/" + ba.loss + " mtu " + linkMtu
+                + (addrHi != 0 ? " ipv6" : " ipv4");
     }
 }

@@ -24,6 +24,7 @@ class TcpSimulationTest {
         long timeouts = 0;
         long retransmitted = 0;
         long probes = 0;
+        long pmtu = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
             TcpSimulation sim = new TcpSimulation(seed, 64 * 1024, 0.10);
             String problem = sim.run();
@@ -32,6 +33,7 @@ class TcpSimulationTest {
             timeouts += sim.a.layer.stats().retransmitTimeouts + sim.b.layer.stats().retransmitTimeouts;
             retransmitted += sim.a.layer.stats().retransmittedSegments + sim.b.layer.stats().retransmittedSegments;
             probes += sim.a.layer.stats().tailLossProbes + sim.b.layer.stats().tailLossProbes;
+            pmtu += sim.pmtuDrops;
             if (problem != null) {
                 failures.add(problem);
                 if (failures.size() >= 10) {
@@ -40,7 +42,7 @@ class TcpSimulationTest {
             }
         }
         System.out.println("simulated " + SEEDS + " seeds, " + segments + " segments, " + retransmitted
-                + " retransmitted, " + fastRetransmits + " fast recoveries, " + probes + " tail loss probes, " + timeouts + " timeouts");
+                + " retransmitted, " + fastRetransmits + " fast recoveries, " + probes + " tail loss probes, " + timeouts + " timeouts, " + pmtu + " packets too big for the path");
         assertEquals(List.of(), failures);
     }
 
