@@ -65,11 +65,9 @@ final class Cubic implements CongestionControl {
         target = Math.clamp(target, cwndSegments, 1.5 * cwndSegments);
         wEst += ALPHA * segs / cwndSegments; // §4.3
         if (wEst > target) {
-            target = wEst;
-            cwndSegments += segs * (target - cwndSegments) / cwndSegments;
-        } else {
-            cwndSegments += segs * (target - cwndSegments) / cwndSegments;
+            target = wEst; // Reno-friendly region
         }
+        cwndSegments += segs * (target - cwndSegments) / cwndSegments;
         cwnd = sat((int) Math.min(Integer.MAX_VALUE, (long) (cwndSegments * mss)));
     }
 

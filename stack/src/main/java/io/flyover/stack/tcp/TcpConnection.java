@@ -32,6 +32,8 @@ public final class TcpConnection {
     long scheduledDeadline = Long.MAX_VALUE;
 
     TcpState state = TcpState.CLOSED;
+    /** ESTABLISHED was reached once. */
+    boolean wasEstablished;
     Error error = Error.NONE;
 
     // --- send sequence variables (RFC 9293 §3.3.1) --------------------------------------------
@@ -162,7 +164,7 @@ public final class TcpConnection {
 
     /** The handshake completed (and the connection may since have been closed). */
     public boolean isConnected() {
-        return state.isSynchronized() || (state == TcpState.CLOSED && error == Error.NONE && iss != sndUna);
+        return wasEstablished;
     }
 
     /** Bytes ready for {@link #read}, or end of stream, or an error to report. */
@@ -170,10 +172,10 @@ public final class TcpConnection {
         return recvRing.readable() > 0 || rcvFin || error != Error.NONE;
     }
 
-    /** Room in the send buffer, or an error to report. */
+    /** Room in the send buffer of a connected socket, or an error to report. */
     public boolean isWritable() {
-        return (state.isSynchronized() || state == TcpState.CLOSED) && (sendRing.writable() > 0 || error != Error.NONE)
-                && !finQueued || error != Error.NONE;
+        return error != Error.NONE
+                || (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && !finQueued && sendRing.writable() > 0;
     }
 
     public int bytesToRead() { return recvRing.readable(); }

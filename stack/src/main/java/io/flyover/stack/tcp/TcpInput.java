@@ -108,6 +108,7 @@ final class TcpInput {
 
     private void established(TcpConnection c, long now) {
         c.state = TcpState.ESTABLISHED;
+        c.wasEstablished = true;
         c.retransmits = 0;
         c.rtoDeadline = Long.MAX_VALUE;
         c.cc.init(c.sendMss, now);

@@ -396,6 +396,7 @@ public final class TcpLayer {
         c.sndWl2 = s.ack;
         c.listener = l;
         c.state = TcpState.ESTABLISHED;
+        c.wasEstablished = true;
         c.cc.init(c.sendMss, now);
         c.quickAcks = TcpInput.QUICK_ACKS;
         stats.synCookiesAccepted++;

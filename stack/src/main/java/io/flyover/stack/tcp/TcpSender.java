@@ -179,13 +179,14 @@ final class TcpSender {
         h.window = Math.min(c.recvRing.writable(), 65535);
         TcpOptions o = h.options;
         o.mss = c.ourMss;
-        if (!synAck ? c.settings.windowScaling : c.wsAgreed) {
+        // A SYN offers what the settings enable; a SYN-ACK answers only what the peer's SYN offered.
+        if (synAck ? c.wsAgreed : c.settings.windowScaling) {
             o.windowScale = c.rcvWndShift;
         }
-        if (!synAck ? c.settings.sack : c.sackEnabled) {
+        if (synAck ? c.sackEnabled : c.settings.sack) {
             o.sackPermitted = true;
         }
-        if (!synAck ? c.settings.timestamps : c.tsEnabled) {
+        if (synAck ? c.tsEnabled : c.settings.timestamps) {
             o.timestamps = true;
             o.tsVal = tsNow(c, now);
             o.tsEcr = synAck ? c.tsRecent : 0;
