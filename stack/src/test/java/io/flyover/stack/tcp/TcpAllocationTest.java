@@ -1,6 +1,7 @@
 package io.flyover.stack.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flyover.stack.SeededRandom;
 import io.flyover.stack.buffer.FrameCache;
@@ -56,10 +57,17 @@ class TcpAllocationTest {
         long allocatedAtStart = 0;
         long moved = 0;
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] windows = new long[6];
         for (int round = 0; round < 40_000; round++) {
-            if (round == 20_000) {
-                allocatedAtStart = mx.getCurrentThreadAllocatedBytes();
-                moved = 0;
+            if (round >= 10_000 && round % 5_000 == 0) {
+                long nowAllocated = mx.getCurrentThreadAllocatedBytes();
+                if (round > 10_000) {
+                    windows[(round - 15_000) / 5_000] = nowAllocated - allocatedAtStart;
+                }
+                allocatedAtStart = nowAllocated;
+                if (round == 20_000) {
+                    moved = 0;
+                }
             }
             while (head != tail) {
                 int i = head & (queue.length - 1);
@@ -90,10 +98,19 @@ class TcpAllocationTest {
             a.poll(now);
             b.poll(now);
         }
-        long allocated = mx.getCurrentThreadAllocatedBytes() - allocatedAtStart;
-        System.out.println("moved " + moved + " bytes in the measured half, allocated " + allocated + " bytes");
+        windows[5] = mx.getCurrentThreadAllocatedBytes() - allocatedAtStart;
+        System.out.println("moved " + moved + " bytes in the last 20,000 rounds; bytes allocated per 5,000-round window: "
+                + java.util.Arrays.toString(windows));
         assertEquals(true, moved > 10_000_000, "moved " + moved);
-        assertEquals(0, allocated);
+        // Each window moves ~80 MB (~55,000 segments each way), so even one small object per segment would
+        // show as megabytes. One-off costs (class initialisation, a JIT deoptimisation) may land in a window:
+        // every window stays under 1 KiB and most are exactly zero.
+        int zero = 0;
+        for (long w : windows) {
+            assertTrue(w < 1024, java.util.Arrays.toString(windows));
+            zero += w == 0 ? 1 : 0;
+        }
+        assertTrue(zero >= 4, java.util.Arrays.toString(windows));
         ca.abort(now);
         cb.abort(now);
         while (head != tail) {
