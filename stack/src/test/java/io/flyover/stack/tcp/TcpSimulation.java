@@ -40,6 +40,10 @@ final class TcpSimulation {
         boolean eof;
         boolean closed;
         final byte[] buf = new byte[8192];
+        /** Slow reader: at most this many bytes per millisecond of virtual time (0 = unlimited). */
+        int readPerMilli;
+        long readBudgetAt;
+        long readBudget;
 
         Host(long addrLo, SeededRandom random, TcpSettings settings, long addrHi) {
             this.addrHi = addrHi;
@@ -77,6 +81,10 @@ final class TcpSimulation {
             layer.receive(now, addrHi, srcLo, addrHi, addrLo, frame, at, bytes.length);
         }
 
+        boolean appDone() {
+            return closed || conn.error() != TcpConnection.Error.NONE || conn.bytesToRead() == 0 && !conn.isReadable();
+        }
+
         /** The application: write all, shut down output, read to EOF, close. */
         void app() {
             if (conn == null) {
@@ -93,7 +101,22 @@ final class TcpSimulation {
                 shut = true;
             }
             while (true) {
-                int n = conn.read(buf, 0, buf.length);
+                int max = buf.length;
+                if (readPerMilli > 0) {
+                    long ms = now / 1_000_000L;
+                    if (ms != readBudgetAt) {
+                        readBudgetAt = ms;
+                        readBudget = readPerMilli;
+                    }
+                    max = (int) Math.min(max, readBudget);
+                    if (max == 0 && conn.bytesToRead() > 0) {
+                        break; // out of budget; an end of stream is still noticed below
+                    }
+                }
+                int n = conn.read(buf, 0, max);
+                if (n > 0 && readPerMilli > 0) {
+                    readBudget -= n;
+                }
                 if (n > 0) {
                     received.update(buf, 0, n);
                     receivedBytes += n;
@@ -139,6 +162,12 @@ final class TcpSimulation {
         ba = link(random.split(), maxLoss);
         a.out = ab;
         b.out = ba;
+        if (random.nextInt(4) == 0) {
+            a.readPerMilli = 1 + random.nextInt(2000); // slow applications: windows close and reopen
+        }
+        if (random.nextInt(4) == 0) {
+            b.readPerMilli = 1 + random.nextInt(2000);
+        }
         a.toSend = bytes(random.nextInt(maxBytes + 1));
         b.toSend = bytes(random.nextInt(maxBytes + 1));
     }
@@ -212,11 +241,18 @@ final class TcpSimulation {
             long na = a.layer.poll(now);
             long nb = b.layer.poll(now);
             steps++;
+            // Done when both stacks are empty and both applications have finished (a closed connection may
+            // still hold received bytes a slow application has not read yet).
             if (a.layer.connectionCount() == 0 && b.layer.connectionCount() == 0 && ab.isEmpty() && ba.isEmpty()
-                    && (a.conn.state() == TcpState.CLOSED) && (b.conn == null || b.conn.state() == TcpState.CLOSED)) {
+                    && a.conn.state() == TcpState.CLOSED && (b.conn == null || b.conn.state() == TcpState.CLOSED)
+                    && a.appDone() && (b.conn == null || b.appDone())) {
                 break;
             }
             long next = Math.min(Math.min(na, nb), Math.min(ab.nextArrival(), ba.nextArrival()));
+            if ((a.readPerMilli > 0 && a.conn != null && a.conn.bytesToRead() > 0)
+                    || (b.readPerMilli > 0 && b.conn != null && b.conn.bytesToRead() > 0)) {
+                next = Math.min(next, (now / 1_000_000L + 1) * 1_000_000L); // the slow reader's next turn
+            }
             if (next == Long.MAX_VALUE) {
                 return "stuck at " + now + ": " + describe();
             }
@@ -254,6 +290,6 @@ final class TcpSimulation {
         return "seed=" + seed + " t=" + now + " A=" + (a.conn == null ? "-" : a.conn.state() + "/" + a.conn.error())
                 + " sent " + a.written + "/" + a.toSend.length + " B=" + (b.conn == null ? "-" : b.conn.state() + "/" + b.conn.error())
                 + " sent " + b.written + "/" + b.toSend.length + " links loss " + ab.loss + "/" + ba.loss + " mtu " + linkMtu
-                + (addrHi != 0 ? " ipv6" : " ipv4");
+                + (addrHi != 0 ? " ipv6" : " ipv4") + " readers " + a.readPerMilli + "/" + b.readPerMilli + " B/ms";
     }
 }

@@ -25,6 +25,7 @@ class TcpSimulationTest {
         long retransmitted = 0;
         long probes = 0;
         long pmtu = 0;
+        long zeroWindowProbes = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
             TcpSimulation sim = new TcpSimulation(seed, 64 * 1024, 0.10);
             String problem = sim.run();
@@ -34,6 +35,7 @@ class TcpSimulationTest {
             retransmitted += sim.a.layer.stats().retransmittedSegments + sim.b.layer.stats().retransmittedSegments;
             probes += sim.a.layer.stats().tailLossProbes + sim.b.layer.stats().tailLossProbes;
             pmtu += sim.pmtuDrops;
+            zeroWindowProbes += sim.a.layer.stats().zeroWindowProbes + sim.b.layer.stats().zeroWindowProbes;
             if (problem != null) {
                 failures.add(problem);
                 if (failures.size() >= 10) {
@@ -42,7 +44,7 @@ class TcpSimulationTest {
             }
         }
         System.out.println("simulated " + SEEDS + " seeds, " + segments + " segments, " + retransmitted
-                + " retransmitted, " + fastRetransmits + " fast recoveries, " + probes + " tail loss probes, " + timeouts + " timeouts, " + pmtu + " packets too big for the path");
+                + " retransmitted, " + fastRetransmits + " fast recoveries, " + probes + " tail loss probes, " + timeouts + " timeouts, " + pmtu + " packets too big for the path, " + zeroWindowProbes + " zero-window probes");
         assertEquals(List.of(), failures);
     }
 
@@ -64,9 +66,23 @@ class TcpSimulationTest {
         assertNull(sim.run());
     }
 
+    /** Soak: {@code -Dflyover.tcp.bigseeds=N} runs N seeds of transfers up to 4 MiB each way. */
+    @Test
+    void largeTransfersSoak() {
+        int n = Integer.getInteger("flyover.tcp.bigseeds", 0);
+        List<String> failures = new ArrayList<>();
+        for (long seed = 1_000_001; seed <= 1_000_000 + n && failures.size() < 10; seed++) {
+            String problem = new TcpSimulation(seed, 4 * 1024 * 1024, 0.10).run();
+            if (problem != null) {
+                failures.add(problem);
+            }
+        }
+        assertEquals(List.of(), failures);
+    }
+
     /** Seeds that once failed, pinned. */
     @ParameterizedTest
-    @ValueSource(longs = {31, 3289})
+    @ValueSource(longs = {31, 3289, 154, 723, 3606})
     void regressions(long seed) {
         assertNull(new TcpSimulation(seed, 64 * 1024, 0.10).run());
     }
