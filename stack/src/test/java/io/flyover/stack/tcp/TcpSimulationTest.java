@@ -71,11 +71,17 @@ class TcpSimulationTest {
     void largeTransfersSoak() {
         int n = Integer.getInteger("flyover.tcp.bigseeds", 0);
         List<String> failures = new ArrayList<>();
+        long bytes = 0;
         for (long seed = 1_000_001; seed <= 1_000_000 + n && failures.size() < 10; seed++) {
-            String problem = new TcpSimulation(seed, 4 * 1024 * 1024, 0.10).run();
+            TcpSimulation sim = new TcpSimulation(seed, 4 * 1024 * 1024, 0.10);
+            String problem = sim.run();
+            bytes += sim.a.receivedBytes + sim.b.receivedBytes;
             if (problem != null) {
                 failures.add(problem);
             }
+        }
+        if (n > 0) {
+            System.out.println("soak: " + n + " seeds, " + bytes + " bytes delivered");
         }
         assertEquals(List.of(), failures);
     }
