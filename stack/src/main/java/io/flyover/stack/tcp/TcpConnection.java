@@ -96,6 +96,9 @@ public final class TcpConnection {
     /** The recovery is driven by the SACK scoreboard (RFC 6675) rather than NewReno (RFC 6582). */
     boolean sackRecovery;
     final SackScoreboard scoreboard = new SackScoreboard(32);
+    /** RFC 8985 RACK; its reorder timer. */
+    final Rack rack;
+    long rackDeadline = Long.MAX_VALUE;
     int recover;
     /** Karn timing: the segment being timed ({@link #rttSeq}) and when it was sent; -1 when none. */
     int rttSeq;
@@ -137,6 +140,7 @@ public final class TcpConnection {
         this.sendRing = new ByteRing(settings.sendBufferSize);
         this.recvRing = new ByteRing(settings.receiveBufferSize);
         this.reassembly = new ReassemblyQueue(16);
+        this.rack = new Rack(Math.max(64, settings.sendBufferSize / 512));
         this.rtt = new RttEstimator(settings.initialRtoNanos, settings.minRtoNanos, settings.maxRtoNanos);
         this.cc = settings.congestion == TcpSettings.Congestion.CUBIC ? new Cubic() : new NewReno();
         int shift = 0;
@@ -341,6 +345,7 @@ public final class TcpConnection {
     long nextDeadline() {
         long d = Math.min(rtoDeadline, delAckDeadline);
         d = Math.min(d, tlpDeadline);
+        d = Math.min(d, rackDeadline);
         d = Math.min(d, persistDeadline);
         d = Math.min(d, keepAliveDeadline);
         return Math.min(d, closeDeadline);

@@ -381,11 +381,16 @@ final class TcpInput {
                 c.cc.inflate(c.sendMss); // RFC 5681 §3.2 step 4
             }
         }
+        // RFC 8985 §6.2: RACK learns from every ACK and marks segments lost by time.
+        if (c.sackEnabled && c.state.isSynchronized()) {
+            c.rack.onAck(c, now, s.options.sackBlocks > 0);
+            c.rackDeadline = c.rack.detectLoss(c, now);
+        }
         // Enter loss recovery: DupThresh duplicate ACKs (RFC 5681 §3.2, RFC 6582 §3.2 step 2: not within an
         // old recovery) or, with SACK, when the scoreboard says SND.UNA is lost (RFC 6675 §5 step 4).
         if (!c.inRecovery && c.state.isSynchronized() && c.sndMax != c.sndUna && SeqNum.ge(ack, c.recover)
                 && (c.dupAcks >= SackScoreboard.DUP_THRESH
-                    || c.sackEnabled && c.scoreboard.lossEdge(c.sndUna, c.sendMss) != c.sndUna)) {
+                    || c.sackEnabled && TcpSender.lossEdge(c) != c.sndUna)) {
             c.inRecovery = true;
             c.sackRecovery = c.sackEnabled;
             c.recover = c.sndMax;

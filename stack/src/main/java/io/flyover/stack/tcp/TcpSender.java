@@ -281,10 +281,20 @@ final class TcpSender {
     /**
      * RFC 6675 §6 pipe: outstanding bytes neither SACKed nor deemed lost-and-not-yet-retransmitted.
      */
+    /** Every un-SACKed byte below this is lost: RFC 6675 IsLost() or RFC 8985 RACK, whichever reaches higher. */
+    static int lossEdge(TcpConnection c) {
+        int edge = c.scoreboard.lossEdge(c.sndUna, c.sendMss);
+        int rack = c.rack.lossEdge;
+        if (SeqNum.gt(rack, edge) && SeqNum.le(rack, c.sndMax)) {
+            edge = rack;
+        }
+        return edge;
+    }
+
     static int pipe(TcpConnection c) {
         int outstanding = c.sndMax - c.sndUna;
         SackScoreboard sb = c.scoreboard;
-        int edge = sb.lossEdge(c.sndUna, c.sendMss);
+        int edge = lossEdge(c);
         int from = SeqNum.max(sb.highRxt, c.sndUna);
         int lost = sb.unsackedBetween(from, edge);
         return Math.max(outstanding - sb.sackedBytes() - lost, 0);
@@ -296,7 +306,7 @@ final class TcpSender {
         boolean sent = false;
         int dataEnd = c.sndUna + c.sendRing.readable();
         while (c.cc.cwnd() - pipe(c) >= effectiveMss(c)) {
-            int edge = sb.lossEdge(c.sndUna, c.sendMss);
+            int edge = lossEdge(c);
             int hole = sb.nextHole(SeqNum.max(sb.highRxt, c.sndUna), edge);
             if (hole == edge) {
                 break;
@@ -367,7 +377,11 @@ final class TcpSender {
         if (c.sackEnabled && !c.reassembly.isEmpty()) {
             addSackBlocks(c, o);
         }
-        return emit(c, h, ringOffset, len, now);
+        boolean ok = emit(c, h, ringOffset, len, now);
+        if (ok && c.sackEnabled && (len > 0 || (flags & TcpHeader.FIN) != 0)) {
+            c.rack.onSend(seq, seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0), now); // RFC 8985 §6.1
+        }
+        return ok;
     }
 
     /** RFC 2018 §4: the block with the most recent segment first, then the others. */

@@ -37,6 +37,18 @@ final class TcpTimers {
                 return;
             }
         }
+        if (now >= c.rackDeadline) {
+            // RFC 8985 §6.3: the reordering window passed; mark what is now lost and recover
+            c.rackDeadline = c.rack.detectLoss(c, now);
+            if (!c.inRecovery && c.state.isSynchronized() && TcpSender.lossEdge(c) != c.sndUna) {
+                c.inRecovery = true;
+                c.sackRecovery = true;
+                c.recover = c.sndMax;
+                c.cc.onEnterRecovery(c.sndMax - c.sndUna, now);
+                c.scoreboard.highRxt = c.sndUna;
+            }
+            layer.markPending(c);
+        }
         if (now >= c.tlpDeadline) {
             c.tlpDeadline = Long.MAX_VALUE;
             TailLossProbe.onProbeTimeout(layer, c, now);
@@ -90,6 +102,8 @@ final class TcpTimers {
             c.inRecovery = false;
             c.sackRecovery = false;
             c.scoreboard.clear(); // RFC 2018 §8: the receiver may renege; start over from SND.UNA
+            c.rack.lossEdge = c.sndUna;
+            c.rackDeadline = Long.MAX_VALUE;
             c.recover = c.sndMax;
             c.dupAcks = 0;
         }

@@ -156,6 +156,42 @@ class TcpOptionsStateTest extends TcpTestBase {
     }
 
     @Test
+    void rackMarksLossByTimeWhenTooFewSacksForRfc6675() {
+        settings.minRtoNanos = 1_000_000_000L;
+        TcpConnection c = establishedWithOptions();
+        for (int i = 0; i < 50; i++) {
+            c.rtt.sample(8_000_000L); // SRTT ~ 8 ms (the handshake here measured 0)
+        }
+        c.setNoDelay(true);
+        c.sendMss = 1012;
+        c.cc.init(1012, now);
+        byte[] data = new byte[3000];
+        c.write(data, 0, data.length);
+        layer.poll(now);
+        assertEquals(3, out.sent.size());
+        out.sent.clear();
+        int base = c.iss + 1;
+        now += 8_000_000L; // RTT 8 ms
+        // only the third segment arrives: one SACK block of 1000 bytes, not enough for RFC 6675 IsLost()
+        Seg ack = ts(Seg.of(ACK, REMOTE_ISN + 1, base).window(100), PEER_TS + 2, 0);
+        ack.options.sackBlocks = 1;
+        ack.options.sackLeft[0] = base + 2000;
+        ack.options.sackRight[0] = base + 3000;
+        send(ack);
+        assertEquals(0, out.sent.size(), () -> out.sent.toString());
+        assertTrue(!c.inRecovery);
+        // RACK: segments 1 and 2 were sent no later than the delivered one; after reo_wnd = min_RTT / 4 they are lost
+        advance(2_000_000L - 1);
+        assertEquals(0, out.sent.size());
+        advance(1);
+        assertTrue(c.inRecovery);
+        assertEquals(2, out.sent.size(), () -> out.sent.toString());
+        assertEquals(base, out.sent.get(0).seq);
+        assertEquals(base + 1000, out.sent.get(1).seq);
+        out.sent.clear();
+    }
+
+    @Test
     void tailLossProbeRetransmitsLastSegmentBeforeRto() {
         settings.minRtoNanos = 1_000_000_000L; // RFC 6298 §2.4's floor, so the RTO comes well after the PTO
         TcpConnection c = establishedWithOptions();
