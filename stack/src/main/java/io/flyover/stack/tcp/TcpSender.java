@@ -278,9 +278,6 @@ final class TcpSender {
         return len + (fin ? 1 : 0);
     }
 
-    /**
-     * RFC 6675 §6 pipe: outstanding bytes neither SACKed nor deemed lost-and-not-yet-retransmitted.
-     */
     /** Every un-SACKed byte below this is lost: RFC 6675 IsLost() or RFC 8985 RACK, whichever reaches higher. */
     static int lossEdge(TcpConnection c) {
         int edge = c.scoreboard.lossEdge(c.sndUna, c.sendMss);
@@ -291,6 +288,7 @@ final class TcpSender {
         return edge;
     }
 
+    /** RFC 6675 §6 pipe: outstanding bytes neither SACKed nor deemed lost-and-not-yet-retransmitted. */
     static int pipe(TcpConnection c) {
         int outstanding = c.sndMax - c.sndUna;
         SackScoreboard sb = c.scoreboard;

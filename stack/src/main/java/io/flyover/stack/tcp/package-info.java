@@ -1,9 +1,22 @@
 /**
- * TCP (RFC 9293 and the extensions listed in ARCHITECTURE.md), split by concern: {@link
- * io.flyover.stack.tcp.SeqNum} sequence arithmetic, {@code TcpInput} segment arrival and acceptance
- * checks, {@code TcpSender} transmission, {@code ReassemblyQueue} out-of-order data, {@code
- * RttEstimator} RTO, {@code CongestionControl} with {@code NewReno} and {@code Cubic}, {@code TcpTimers},
- * {@code IsnGenerator} (RFC 6528), {@code SynCookies} (RFC 4987), {@code ConnectionTable} demux.
+ * TCP (RFC 9293 and the extensions listed in ARCHITECTURE.md), split by concern, each file quoting the
+ * RFC sections it implements:
+ * <ul>
+ *   <li>{@code SeqNum}: modulo-2^32 sequence arithmetic (RFC 9293 §3.4, RFC 1982).
+ *   <li>{@code TcpLayer}: demultiplexing, LISTEN and CLOSED processing, active/passive open, listen backlog,
+ *       SYN cookies ({@code SynCookies}, RFC 4987), TIME-WAIT reuse (RFC 6191), path MTU, poll.
+ *   <li>{@code ConnectionTable}: 4-tuple hash table; {@code TimerQueue}: connections by next deadline.
+ *   <li>{@code TcpConnection}: the TCB and the user calls (read, write, shutdownOutput, close with
+ *       SO_LINGER, abort); {@code TcpSettings}: per-connection options; {@code TcpState}.
+ *   <li>{@code TcpInput}: segment arrival (RFC 9293 §3.10.7), PAWS (RFC 7323), RFC 5961 checks, ACK
+ *       processing, receiver with delayed/quick ACK.
+ *   <li>{@code TcpSender}: output, Nagle/TCP_NODELAY, SWS avoidance, zero-window probes, retransmission,
+ *       segment building; {@code TcpTimers}: RTO, delayed ACK, persist, keep-alive, TIME-WAIT, linger.
+ *   <li>{@code RttEstimator} (RFC 6298); {@code CongestionControl} with {@code NewReno} (RFC 5681/6582)
+ *       and {@code Cubic} (RFC 9438); {@code SackScoreboard} (RFC 2018/6675); {@code Rack} and
+ *       {@code TailLossProbe} (RFC 8985); {@code ReassemblyQueue} (out-of-order data, SACK blocks);
+ *       {@code ByteRing} (send/receive buffers); {@code IsnGenerator} (RFC 6528, SipHash-2-4).
+ * </ul>
  *
  * <h2>The seam with the IP layer</h2>
  * <ul>
