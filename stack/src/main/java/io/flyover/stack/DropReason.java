@@ -88,4 +88,6 @@ public enum DropReason {
     TCP_LISTEN_OVERFLOW,
     /** ACK to a listener carrying no valid SYN cookie (RFC 4987 §3.6). */
     TCP_BAD_SYN_COOKIE,
+    /** ICMP error for no connection, or quoting a sequence number outside SND.UNA..SND.MAX (RFC 5927 §4.1). */
+    TCP_ICMP_IGNORED,
 }

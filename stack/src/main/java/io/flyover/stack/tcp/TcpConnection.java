@@ -15,7 +15,7 @@ public final class TcpConnection {
     public static final int FAILED = -2;
 
     /** Why a connection failed (the errno a socket would report). */
-    public enum Error { NONE, REFUSED, RESET, TIMED_OUT, ABORTED }
+    public enum Error { NONE, REFUSED, RESET, TIMED_OUT, ABORTED, UNREACHABLE }
 
     final TcpLayer layer;
     final TcpSettings settings;
@@ -35,6 +35,8 @@ public final class TcpConnection {
     /** ESTABLISHED was reached once. */
     boolean wasEstablished;
     Error error = Error.NONE;
+    /** An ICMP soft error arrived (reported by SO_ERROR-like status only if the connection then times out). */
+    boolean softError;
 
     // --- send sequence variables (RFC 9293 §3.3.1) --------------------------------------------
     int iss;

@@ -520,13 +520,28 @@ public final class TcpLayer {
     // --- ICMP from the IP layer ----------------------------------------------------------------
 
     /**
+     * RFC 5927 §4.1: an ICMP error is acted on only if the sequence number of the TCP header it quotes
+     * lies in SND.UNA..SND.MAX, which a blind attacker cannot know.
+     */
+    private TcpConnection icmpTarget(long localHi, long localLo, int localPort, long remoteHi, long remoteLo,
+                                     int remotePort, int quotedSeq) {
+        TcpConnection c = table.find(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        if (c == null || !SeqNum.inClosedRange(quotedSeq, c.sndUna, c.sndMax)) {
+            drop(DropReason.TCP_ICMP_IGNORED);
+            return null;
+        }
+        return c;
+    }
+
+    /**
      * Path MTU discovery (RFC 1191 §6.3, RFC 8201 §5.2, RFC 9293 §3.7.2): an ICMP fragmentation-needed or
-     * packet-too-big for a segment of this connection lowers its send MSS; the IP layer calls this with
-     * the MTU reported. Segments already sent are retransmitted at the new size by the normal timers.
+     * packet-too-big quoting a segment of this connection lowers its send MSS; the IP layer calls this
+     * with the MTU reported and the sequence number in the quoted TCP header. Segments already sent are
+     * retransmitted at the new size by the normal loss recovery.
      */
     public void pathMtuChanged(long localHi, long localLo, int localPort, long remoteHi, long remoteLo,
-                               int remotePort, int mtu) {
-        TcpConnection c = table.find(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+                               int remotePort, int quotedSeq, int mtu) {
+        TcpConnection c = icmpTarget(localHi, localLo, localPort, remoteHi, remoteLo, remotePort, quotedSeq);
         if (c == null) {
             return;
         }
@@ -536,6 +551,27 @@ public final class TcpLayer {
             c.sendMss = mss;
             c.cc.onMssChange(mss);
             markPending(c);
+        }
+    }
+
+    /**
+     * ICMP destination unreachable (RFC 9293 §3.9.2.4 / RFC 1122 4.2.3.9, RFC 5461): for a connection
+     * still opening, a hard error (protocol or port unreachable, or administratively prohibited) fails the
+     * connect at once; everything else, and anything in a synchronized state, is a soft error that only
+     * the retransmission timers act on.
+     *
+     * @param hard whether the IP layer classed the ICMP code as a hard error
+     */
+    public void destinationUnreachable(long localHi, long localLo, int localPort, long remoteHi, long remoteLo,
+                                       int remotePort, int quotedSeq, boolean hard) {
+        TcpConnection c = icmpTarget(localHi, localLo, localPort, remoteHi, remoteLo, remotePort, quotedSeq);
+        if (c == null) {
+            return;
+        }
+        if (hard && c.state == TcpState.SYN_SENT) {
+            closeQuietly(c, TcpConnection.Error.UNREACHABLE);
+        } else {
+            c.softError = true;
         }
     }
 }

@@ -61,7 +61,8 @@ final class TcpSimulation {
                 pmtuDrops++;
                 int port = ((bytes[0] & 0xFF) << 8) | (bytes[1] & 0xFF);
                 int rport = ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
-                layer.pathMtuChanged(localHi, localLo, port, remoteHi, remoteLo, rport, linkMtu);
+                int seq = ((bytes[4] & 0xFF) << 24) | ((bytes[5] & 0xFF) << 16) | ((bytes[6] & 0xFF) << 8) | (bytes[7] & 0xFF);
+                layer.pathMtuChanged(localHi, localLo, port, remoteHi, remoteLo, rport, seq, linkMtu);
                 return false;
             }
             out.send(now, bytes);

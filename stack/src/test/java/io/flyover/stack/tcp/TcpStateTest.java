@@ -221,6 +221,17 @@ class TcpStateTest extends TcpTestBase {
         }
 
         @Test
+        void hardIcmpErrorFailsConnect() {
+            TcpConnection c = synSent();
+            layer.destinationUnreachable(LOCAL_HI, LOCAL_LO, LOCAL_PORT, REMOTE_HI, REMOTE_LO, REMOTE_PORT, c.iss, false);
+            assertEquals(TcpState.SYN_SENT, c.state()); // soft: the timers decide
+            layer.destinationUnreachable(LOCAL_HI, LOCAL_LO, LOCAL_PORT, REMOTE_HI, REMOTE_LO, REMOTE_PORT, c.iss, true);
+            assertEquals(TcpState.CLOSED, c.state());
+            assertEquals(TcpConnection.Error.UNREACHABLE, c.error());
+            expectNothing();
+        }
+
+        @Test
         void plainAckIsAnsweredWithRst() {
             TcpConnection c = synSent();
             send(Seg.of(ACK, REMOTE_ISN, c.iss + 5));
@@ -493,8 +504,22 @@ class TcpStateTest extends TcpTestBase {
         @Test
         void pathMtuLowersMss() {
             TcpConnection c = established();
-            layer.pathMtuChanged(LOCAL_HI, LOCAL_LO, LOCAL_PORT, REMOTE_HI, REMOTE_LO, REMOTE_PORT, 1000);
-            assertEquals(960, c.sendMss());
+            c.write(new byte[100], 0, 100);
+            layer.poll(now);
+            out.sent.clear();
+            // RFC 5927 §4.1: an ICMP quoting a sequence number we never sent is ignored
+            layer.pathMtuChanged(LOCAL_HI, LOCAL_LO, LOCAL_PORT, REMOTE_HI, REMOTE_LO, REMOTE_PORT, c.iss + 5000, 1000);
+            assertEquals(1460, c.sendMss());
+            assertEquals(1, layer.dropCount(DropReason.TCP_ICMP_IGNORED));
+            layer.pathMtuChanged(LOCAL_HI, LOCAL_LO, LOCAL_PORT, REMOTE_HI, REMOTE_LO, REMOTE_PORT, c.iss + 1, 1000);
+            assertEquals(1000 - 40, c.sendMss());
+        }
+
+        @Test
+        void pathMtuIsBoundedByTheMinimumMtu() {
+            TcpConnection c = established();
+            layer.pathMtuChanged(LOCAL_HI, LOCAL_LO, LOCAL_PORT, REMOTE_HI, REMOTE_LO, REMOTE_PORT, c.iss + 1, 68);
+            assertEquals(576 - 40, c.sendMss());
         }
 
         @Test
