@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * digest, no frame or connection leaked. {@code -Dflyover.tcp.seeds=N} runs more seeds.
  */
 class TcpSimulationTest {
-    static final int SEEDS = Integer.getInteger("flyover.tcp.seeds", 1000);
+    static final int SEEDS = Integer.getInteger("flyover.tcp.seeds", 5000);
 
     @Test
     void manySeedsOfSmallBidirectionalTransfers() {
