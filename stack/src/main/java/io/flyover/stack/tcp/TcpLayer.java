@@ -41,7 +41,7 @@ public final class TcpLayer {
     private final TimerQueue timerQueue = new TimerQueue();
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
-    private final long[] drops = new long[DropReason.values().length];
+    private final long[] drops;
     final TcpStats stats = new TcpStats();
     private long challengeWindowStart = Long.MIN_VALUE;
     private int challengeCount;
@@ -55,6 +55,19 @@ public final class TcpLayer {
      * @param defaults settings for connections created without explicit ones
      */
     public TcpLayer(FramePool pool, FrameCache cache, SegmentOutput output, RandomSource random, TcpSettings defaults) {
+        this(pool, cache, output, random, defaults, new long[DropReason.values().length]);
+    }
+
+    /**
+     * As above, counting drops into the stack's own array (indexed by {@link DropReason#ordinal()}), so
+     * that one set of counters covers every layer.
+     */
+    public TcpLayer(FramePool pool, FrameCache cache, SegmentOutput output, RandomSource random, TcpSettings defaults,
+                    long[] dropCounters) {
+        if (dropCounters.length < DropReason.values().length) {
+            throw new IllegalArgumentException("drop counter array shorter than DropReason.values()");
+        }
+        this.drops = dropCounters;
         if (pool.headroom() < HEADROOM_NEEDED) {
             throw new IllegalArgumentException("frame headroom " + pool.headroom() + " < " + HEADROOM_NEEDED);
         }
