@@ -13,8 +13,8 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class TcpHeaderTest {
-    static List<byte[]> linuxSegments() throws Exception {
+public class TcpHeaderTest {
+    public static List<byte[]> linuxSegments() throws Exception {
         List<byte[]> out = new ArrayList<>();
         try (var r = new BufferedReader(new InputStreamReader(
                 TcpHeaderTest.class.getResourceAsStream("linux-tcp-exchange.hex"), StandardCharsets.US_ASCII))) {
