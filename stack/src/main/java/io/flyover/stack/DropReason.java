@@ -90,4 +90,6 @@ public enum DropReason {
     TCP_BAD_SYN_COOKIE,
     /** ICMP error for no connection, or quoting a sequence number outside SND.UNA..SND.MAX (RFC 5927 §4.1). */
     TCP_ICMP_IGNORED,
+    /** New data for a connection the application already closed; answered by a RST. */
+    TCP_DATA_AFTER_CLOSE,
 }

@@ -281,6 +281,14 @@ final class TcpInput {
         }
 
         // seventh: segment text
+        if (payloadLength > 0 && c.userClosed) {
+            // New data for a socket the application closed can never be read: reset, as Linux does
+            // (RFC 9293 §3.10.4 lets CLOSE mean "no more RECEIVEs"; RFC 2525 §2.17).
+            layer.drop(DropReason.TCP_DATA_AFTER_CLOSE);
+            layer.sender().sendReset(c, c.sndMax);
+            layer.closeQuietly(c, TcpConnection.Error.ABORTED);
+            return;
+        }
         if (payloadLength > 0) {
             if (c.state.canReceiveData()) {
                 receiveText(c, s, seq, payloadOffset, payloadLength, now);

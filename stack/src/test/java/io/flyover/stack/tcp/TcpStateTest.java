@@ -581,6 +581,28 @@ class TcpStateTest extends TcpTestBase {
     @Nested
     class FinWait2 {
         @Test
+        void newDataAfterCloseIsReset() {
+            TcpConnection c = finWait2();
+            send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 2).payload("late"));
+            expect(Seg.of(RST, c.iss + 2, 0).window(0));
+            assertEquals(TcpState.CLOSED, c.state());
+            assertEquals(1, layer.dropCount(DropReason.TCP_DATA_AFTER_CLOSE));
+        }
+
+        @Test
+        void dataAfterShutdownOutputOnlyIsDelivered() {
+            TcpConnection c = established();
+            c.shutdownOutput();
+            layer.poll(now);
+            out.sent.clear();
+            send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 2));
+            assertEquals(TcpState.FIN_WAIT_2, c.state());
+            send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 2).payload("more"));
+            expect(Seg.of(ACK, c.iss + 2, REMOTE_ISN + 5).window(WINDOW - 4));
+            assertEquals("more", read(c));
+        }
+
+        @Test
         void finMovesToTimeWait() {
             timeWait();
         }
