@@ -346,6 +346,9 @@ final class TcpInput {
             int flightBefore = c.sndMax - c.sndUna;
             int data = Math.min(acked, c.sendRing.readable());
             c.sendRing.consume(data);
+            if (data > 0) {
+                layer.readiness.onWritable(c);
+            }
             if (acked > data && c.finQueued) {
                 c.finAcked = true;
             }
@@ -484,6 +487,7 @@ final class TcpInput {
         int n = c.reassembly.popContiguous();
         c.recvRing.commit(n);
         c.rcvNxt += n;
+        layer.readiness.onReadable(c);
         if (hadHoles) {
             c.ackNow = true; // a hole filled
         } else if (c.quickAcks > 0) {
@@ -500,6 +504,7 @@ final class TcpInput {
     private void acceptFin(TcpConnection c, long now) {
         c.rcvNxt++;
         c.rcvFin = true;
+        layer.readiness.onReadable(c);
         c.rcvFinPending = false;
         c.ackNow = true;
         switch (c.state) {

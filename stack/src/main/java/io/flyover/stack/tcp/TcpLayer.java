@@ -43,6 +43,7 @@ public final class TcpLayer {
     private int pendingCount;
     private final long[] drops;
     final TcpStats stats = new TcpStats();
+    TcpReadinessListener readiness = TcpReadinessListener.NONE;
     private long challengeWindowStart = Long.MIN_VALUE;
     private int challengeCount;
     private final TcpOptions cookieOptions = new TcpOptions();
@@ -83,6 +84,11 @@ public final class TcpLayer {
     }
 
     TcpSender sender() { return sender; }
+
+    /** Where readiness changes are reported (the provider's selector); {@link TcpReadinessListener#NONE} by default. */
+    public void setReadinessListener(TcpReadinessListener listener) {
+        this.readiness = listener == null ? TcpReadinessListener.NONE : listener;
+    }
 
     public TcpStats stats() { return stats; }
 
@@ -435,7 +441,12 @@ public final class TcpLayer {
                 c.listener = null;
                 sender.sendReset(c, c.sndMax);
                 closeQuietly(c, TcpConnection.Error.ABORTED);
+            } else {
+                readiness.onAcceptable(l);
             }
+        } else {
+            readiness.onConnected(c);
+            readiness.onWritable(c);
         }
     }
 
@@ -458,6 +469,15 @@ public final class TcpLayer {
         c.rtoDeadline = c.delAckDeadline = c.persistDeadline = c.keepAliveDeadline = c.closeDeadline = Long.MAX_VALUE;
         c.ackNow = false;
         release(c);
+        if (!wasSynchronized(c) && c.listener == null) {
+            readiness.onConnected(c); // a connect that failed
+        }
+        readiness.onReadable(c);
+        readiness.onWritable(c);
+    }
+
+    private static boolean wasSynchronized(TcpConnection c) {
+        return c.wasEstablished;
     }
 
     void release(TcpConnection c) {

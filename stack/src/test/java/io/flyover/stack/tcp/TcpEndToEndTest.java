@@ -102,6 +102,36 @@ class TcpEndToEndTest {
     }
 
     @Test
+    void readinessIsReported() {
+        java.util.List<String> events = new java.util.ArrayList<>();
+        a.setReadinessListener(new TcpReadinessListener() {
+            @Override public void onReadable(TcpConnection c) { events.add("A readable"); }
+            @Override public void onWritable(TcpConnection c) { events.add("A writable"); }
+            @Override public void onConnected(TcpConnection c) { events.add("A connected " + c.isConnected()); }
+        });
+        b.setReadinessListener(new TcpReadinessListener() {
+            @Override public void onReadable(TcpConnection c) { events.add("B readable"); }
+            @Override public void onAcceptable(TcpListener l) { events.add("B acceptable"); }
+        });
+        TcpListener l = b.listen(0, B, 80, 4, settings);
+        TcpConnection ca = a.connect(0, A, 0, 0, B, 80, settings, now);
+        settle();
+        assertEquals(java.util.List.of("A connected true", "A writable", "B acceptable"), events);
+        events.clear();
+        TcpConnection cb = l.accept();
+        ca.write("x".getBytes(), 0, 1);
+        a.poll(now);
+        settle();
+        assertEquals(java.util.List.of("B readable", "A writable"), events);
+        events.clear();
+        ca.abort(now);
+        settle();
+        assertEquals(java.util.List.of("A readable", "A writable", "B readable"), events);
+        assertEquals(TcpConnection.Error.RESET, cb.error());
+        l.close(now);
+    }
+
+    @Test
     void abortiveCloseResetsThePeer() {
         TcpListener l = b.listen(0, B, 80, 4, settings);
         TcpConnection ca = a.connect(0, A, 0, 0, B, 80, settings, now);
