@@ -74,4 +74,34 @@ public enum DropReason {
     TCP_MALFORMED,
     TCP_BAD_CHECKSUM,
     TCP_NO_SOCKET,
+    /** Data offset below 5 words or beyond the segment (RFC 9293 §3.1). */
+    TCP_BAD_DATA_OFFSET,
+    /** Option list with an illegal length (RFC 9293 §3.1 MUST-7). */
+    TCP_BAD_OPTIONS,
+    /** Contradictory control bits (SYN with RST or FIN), or a zero port. */
+    TCP_BAD_FLAGS,
+    /** Unacceptable acknowledgement number (RFC 9293 §3.10.7, RFC 5961 §5). */
+    TCP_BAD_ACK,
+    /** RST not matching RCV.NXT exactly, or without an acceptable ACK (RFC 5961 §3). */
+    TCP_RST_IGNORED,
+    /** Segment without ACK in a state that requires one. */
+    TCP_NO_ACK_FLAG,
+    /** Older timestamp than TS.Recent (RFC 7323 §5 PAWS). */
+    TCP_PAWS_REJECTED,
+    /** Sequence numbers outside the receive window (RFC 9293 §3.10.7.4 first check). */
+    TCP_OUT_OF_WINDOW,
+    /** SYN in a synchronized state, answered by a challenge ACK (RFC 5961 §4). */
+    TCP_SYN_IN_WINDOW,
+    /** Data after the peer's FIN. */
+    TCP_DATA_AFTER_FIN,
+    /** Out-of-order segment needing more reassembly ranges than a connection keeps. */
+    TCP_REASSEMBLY_FULL,
+    /** SYN to a listener whose backlog is full, SYN cookies off. */
+    TCP_LISTEN_OVERFLOW,
+    /** ACK to a listener carrying no valid SYN cookie (RFC 4987 §3.6). */
+    TCP_BAD_SYN_COOKIE,
+    /** ICMP error for no connection, or quoting a sequence number outside SND.UNA..SND.MAX (RFC 5927 §4.1). */
+    TCP_ICMP_IGNORED,
+    /** New data for a connection the application already closed; answered by a RST. */
+    TCP_DATA_AFTER_CLOSE,
 }

@@ -1,0 +1,125 @@
+package io.flyover.stack.tcp;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * A fixed-capacity byte ring, preallocated with its connection: the socket's send or receive buffer.
+ * The one copy at the socket boundary goes between the application's {@link ByteBuffer} and this
+ * ring; frames are copied in and out by {@link MemorySegment#copy}, so nothing allocates per segment.
+ *
+ * <p>Bytes {@code [0, readable())} from the head are committed. The receive side also writes ahead of
+ * the committed tail ({@link #writeAt}) for out-of-order data and commits once the hole fills.
+ */
+final class ByteRing {
+    private final byte[] bytes;
+    private final MemorySegment memory;
+    private final int capacity;
+    private int head;
+    private int readable;
+
+    ByteRing(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be positive: " + capacity);
+        }
+        this.capacity = capacity;
+        this.bytes = new byte[capacity];
+        this.memory = MemorySegment.ofArray(bytes);
+    }
+
+    int capacity() { return capacity; }
+    int readable() { return readable; }
+    int writable() { return capacity - readable; }
+
+    void clear() {
+        head = 0;
+        readable = 0;
+    }
+
+    private int index(int offsetFromHead) {
+        int i = head + offsetFromHead;
+        return i >= capacity ? i - capacity : i;
+    }
+
+    /** Appends as much of {@code src} as fits; returns the count. */
+    int write(ByteBuffer src) {
+        int n = Math.min(src.remaining(), writable());
+        int at = index(readable);
+        int first = Math.min(n, capacity - at);
+        src.get(bytes, at, first);
+        src.get(bytes, 0, n - first);
+        readable += n;
+        return n;
+    }
+
+    /** Appends from a byte array; returns the count. */
+    int write(byte[] src, int offset, int length) {
+        int n = Math.min(length, writable());
+        int at = index(readable);
+        int first = Math.min(n, capacity - at);
+        System.arraycopy(src, offset, bytes, at, first);
+        System.arraycopy(src, offset + first, bytes, 0, n - first);
+        readable += n;
+        return n;
+    }
+
+    /** Copies {@code length} bytes from {@code src} to {@code offsetFromTail} past the committed tail, not committing. */
+    void writeAt(int offsetFromTail, MemorySegment src, long srcOffset, int length) {
+        if (offsetFromTail < 0 || readable + offsetFromTail + length > capacity) {
+            throw new IndexOutOfBoundsException("write beyond ring capacity");
+        }
+        int at = index(readable + offsetFromTail);
+        int first = Math.min(length, capacity - at);
+        MemorySegment.copy(src, srcOffset, memory, at, first);
+        MemorySegment.copy(src, srcOffset + first, memory, 0, length - first);
+    }
+
+    /** Makes {@code n} bytes written by {@link #writeAt} at the tail readable. */
+    void commit(int n) {
+        if (n < 0 || readable + n > capacity) {
+            throw new IndexOutOfBoundsException("commit " + n);
+        }
+        readable += n;
+    }
+
+    /** Moves up to {@code dst.remaining()} committed bytes into {@code dst}; returns the count. */
+    int read(ByteBuffer dst) {
+        int n = Math.min(dst.remaining(), readable);
+        int first = Math.min(n, capacity - head);
+        dst.put(bytes, head, first);
+        dst.put(bytes, 0, n - first);
+        consume(n);
+        return n;
+    }
+
+    /** Moves up to {@code length} committed bytes into a byte array; returns the count. */
+    int read(byte[] dst, int offset, int length) {
+        int n = Math.min(length, readable);
+        int first = Math.min(n, capacity - head);
+        System.arraycopy(bytes, head, dst, offset, first);
+        System.arraycopy(bytes, 0, dst, offset + first, n - first);
+        consume(n);
+        return n;
+    }
+
+    /** Copies committed bytes {@code [offsetFromHead, +length)} into {@code dst} without consuming them. */
+    void copyOut(int offsetFromHead, MemorySegment dst, long dstOffset, int length) {
+        if (offsetFromHead < 0 || offsetFromHead + length > readable) {
+            throw new IndexOutOfBoundsException("copy beyond readable bytes");
+        }
+        int at = index(offsetFromHead);
+        int first = Math.min(length, capacity - at);
+        MemorySegment.copy(memory, at, dst, dstOffset, first);
+        MemorySegment.copy(memory, 0, dst, dstOffset + first, length - first);
+    }
+
+    /** Drops {@code n} committed bytes from the head. */
+    void consume(int n) {
+        if (n < 0 || n > readable) {
+            throw new IndexOutOfBoundsException("consume " + n + " of " + readable);
+        }
+        // The head is not reset when the ring empties: out-of-order bytes may already sit past the tail.
+        head = index(n);
+        readable -= n;
+    }
+}

@@ -1,0 +1,77 @@
+package io.flyover.stack.tcp;
+
+/**
+ * A listening endpoint (RFC 9293 §3.10.1 passive OPEN) with its backlog: connections in SYN-RECEIVED
+ * count against it, and established ones wait in the accept queue until {@link #accept()}. When the
+ * backlog is full, SYNs are answered with SYN cookies (RFC 4987 §3.6) if enabled, or dropped.
+ */
+public final class TcpListener {
+    final TcpLayer layer;
+    final long localHi, localLo;
+    final int localPort;
+    final int backlog;
+    final TcpSettings settings;
+    /** Enables SYN cookies when the backlog is full. */
+    boolean synCookies = true;
+    int embryonic;
+    private final TcpConnection[] queue;
+    private int head;
+    private int size;
+    boolean closed;
+
+    TcpListener(TcpLayer layer, long localHi, long localLo, int localPort, int backlog, TcpSettings settings) {
+        this.layer = layer;
+        this.localHi = localHi;
+        this.localLo = localLo;
+        this.localPort = localPort;
+        this.backlog = Math.max(backlog, 1);
+        this.settings = settings;
+        this.queue = new TcpConnection[this.backlog];
+    }
+
+    public int localPort() { return localPort; }
+    public int backlog() { return backlog; }
+    /** Connections waiting in {@link #accept()}. */
+    public int pending() { return size; }
+    public boolean isAcceptable() { return size > 0; }
+
+    public void setSynCookies(boolean on) { synCookies = on; }
+
+    /** The next established connection, or null when none is waiting. */
+    public TcpConnection accept() {
+        if (size == 0) {
+            return null;
+        }
+        TcpConnection c = queue[head];
+        queue[head] = null;
+        head = (head + 1) % queue.length;
+        size--;
+        c.listener = null;
+        return c;
+    }
+
+    boolean isFull() {
+        return embryonic + size >= backlog;
+    }
+
+    boolean enqueue(TcpConnection c) {
+        if (size == queue.length) {
+            return false;
+        }
+        queue[(head + size) % queue.length] = c;
+        size++;
+        return true;
+    }
+
+    /** Stops listening; connections not yet accepted are reset. */
+    public void close(long nowNanos) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (size > 0) {
+            accept().abort(nowNanos);
+        }
+        layer.closeListener(this, nowNanos);
+    }
+}
