@@ -9,12 +9,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class KernelUdpPingPongTest {
+class PingPongTest {
     @Test
     void everyRoundTripIsRecordedAndEchoedInOrder() throws Exception {
         PingPongResult r = KernelUdpPingPong.run(10, 500, 64); // run() itself checks each echo's sequence number
         assertEquals(500, r.count());
         assertTrue(r.p50() > 0 && r.p50() <= r.p99() && r.p99() <= r.p999());
+    }
+
+    @Test
+    void flyoverPingPongEchoesEveryRoundAndLeaksNoFrame() throws Exception {
+        PingPongResult r = FlyoverUdpPingPong.run(10, 500, 64); // checks each echo and the pools' accounting
+        assertEquals(500, r.count());
+        assertTrue(r.path().startsWith("Flyover"));
     }
 
     @Test
