@@ -22,9 +22,16 @@ public final class NativeToolchain {
     private NativeToolchain() {}
 
     public static void assumeAvailable() {
-        assumeTrue(Files.isReadable(VERBS_HEADER),
-                "skipped: " + VERBS_HEADER + " is missing (install libibverbs-dev)");
-        assumeTrue(gccWorks(), "skipped: gcc is missing (install gcc)");
+        require(Files.isReadable(VERBS_HEADER), VERBS_HEADER + " is missing (install libibverbs-dev)");
+        require(gccWorks(), "gcc is missing (install gcc)");
+    }
+
+    /** Skips with the reason; under CI=true, where .ci/run installs both, a missing tool is a failure. */
+    private static void require(boolean present, String missing) {
+        if (!present && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("CI=true but " + missing);
+        }
+        assumeTrue(present, "skipped: " + missing);
     }
 
     private static boolean gccWorks() {

@@ -32,7 +32,10 @@ class PcapTapTest {
 
     static List<String> tcpdump(Path file) throws IOException, InterruptedException {
         Path tcpdump = Path.of("/usr/bin/tcpdump");
-        Assumptions.assumeTrue(Files.isExecutable(tcpdump), "tcpdump is not installed");
+        if (!Files.isExecutable(tcpdump) && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("CI=true but tcpdump is not installed (.ci/run installs it)");
+        }
+        Assumptions.assumeTrue(Files.isExecutable(tcpdump), "skipped: tcpdump is not installed");
         Process p = new ProcessBuilder(tcpdump.toString(), "-r", file.toString(), "-nn", "-tt", "-e",
                 "--time-stamp-precision=nano").redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
