@@ -8,7 +8,6 @@ import io.flyover.stack.wire.Icmpv4Message;
 import io.flyover.stack.wire.IgmpMessage;
 import io.flyover.stack.wire.IpProtocol;
 import io.flyover.stack.wire.Ipv4Packet;
-import io.flyover.stack.wire.UdpDatagram;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -16,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * dispatch to ICMP (echo, errors to transports), IGMP (queries) and the registered transports;
  * port unreachable for UDP datagrams nobody wanted (RFC 1122 section 4.1.3.1), rate limited.
  */
-final class Ipv4Input {
+final class Ipv4Input implements TransportDelivery.IpVersion {
     /** RFC 1812 section 4.3.2.3: quote as much as keeps the error within 576 bytes. */
     private static final int MAX_QUOTE = 576 - 20 - 8;
 
@@ -99,44 +98,26 @@ final class Ipv4Input {
     }
 
     private int deliver(int frame, MemorySegment seg, long at, int length, int protocol) {
-        switch (protocol) {
-            case IpProtocol.ICMP -> { return icmp(frame, seg, at, length); }
-            case IpProtocol.IGMP -> { return igmp(seg, at, length); }
-            case IpProtocol.UDP -> {
-                if (length < UdpDatagram.HEADER_LENGTH || Bytes.u16(seg, at + 4) < UdpDatagram.HEADER_LENGTH
-                        || Bytes.u16(seg, at + 4) > length) {
-                    return Verdict.drop(DropReason.UDP_MALFORMED);
-                }
-                int udpLength = Bytes.u16(seg, at + 4);
-                if (Bytes.u16(seg, at + 6) != 0 && !nif.rxL4ChecksumGood(frame)
-                        && !Checksum.verifies(Checksum.add(Checksum.pseudoHeaderV4((int) meta.sourceLo, (int) meta.destinationLo,
-                                IpProtocol.UDP, udpLength), seg, at, udpLength))) {
-                    return Verdict.drop(DropReason.UDP_BAD_CHECKSUM);
-                }
-            }
-            case IpProtocol.TCP -> {
-                if (length < 20) {
-                    return Verdict.drop(DropReason.TCP_MALFORMED);
-                }
-                if (meta.multicastOrBroadcast) {
-                    return Verdict.drop(DropReason.IP_NOT_FOR_US); // RFC 9293 section 3.9.2: no TCP to broadcast
-                }
-                if (!nif.rxL4ChecksumGood(frame) && !Checksum.verifies(Checksum.add(Checksum.pseudoHeaderV4(
-                        (int) meta.sourceLo, (int) meta.destinationLo, IpProtocol.TCP, length), seg, at, length))) {
-                    return Verdict.drop(DropReason.TCP_BAD_CHECKSUM);
-                }
-            }
-            default -> { }
-        }
-        TransportHandler handler = nif.handlers[protocol];
-        if (handler == null) {
-            return Verdict.drop(protocol == IpProtocol.TCP ? DropReason.TCP_NO_SOCKET : DropReason.IP_UNKNOWN_PROTOCOL);
-        }
-        int v = handler.onSegment(frame, seg, at, length, meta, nif.now);
-        if (v == DropReason.UDP_NO_SOCKET.ordinal() && !meta.multicastOrBroadcast && meta.ipOffset >= 0) {
-            sendError(Icmpv4Message.DESTINATION_UNREACHABLE, Icmpv4Message.CODE_PORT_UNREACHABLE);
-        }
-        return v;
+        return switch (protocol) {
+            case IpProtocol.ICMP -> icmp(frame, seg, at, length);
+            case IpProtocol.IGMP -> igmp(seg, at, length);
+            default -> TransportDelivery.deliver(nif, meta, this, frame, seg, at, length, protocol);
+        };
+    }
+
+    @Override
+    public long pseudoHeader(int protocol, int l4Length) {
+        return Checksum.pseudoHeaderV4((int) meta.sourceLo, (int) meta.destinationLo, protocol, l4Length);
+    }
+
+    @Override
+    public boolean udpChecksumOptional() {
+        return true; // RFC 768: a zero checksum means none was computed
+    }
+
+    @Override
+    public void sendPortUnreachable() {
+        sendError(Icmpv4Message.DESTINATION_UNREACHABLE, Icmpv4Message.CODE_PORT_UNREACHABLE);
     }
 
     private int icmp(int frame, MemorySegment seg, long at, int length) {

@@ -8,7 +8,6 @@ import io.flyover.stack.wire.Icmpv6Message;
 import io.flyover.stack.wire.IpProtocol;
 import io.flyover.stack.wire.Ipv6Packet;
 import io.flyover.stack.wire.MldMessage;
-import io.flyover.stack.wire.UdpDatagram;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -16,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * to ICMPv6 (RFC 4443 echo and errors), neighbour discovery (RFC 4861: NS, NA, RA), MLD queries
  * (RFC 3810) and the registered transports; port unreachable for unwanted UDP, rate limited.
  */
-final class Ipv6Input {
+final class Ipv6Input implements TransportDelivery.IpVersion {
     /** RFC 4443 section 2.4(c): an error must fit the minimum MTU of 1280. */
     private static final int MAX_QUOTE = 1280 - 40 - 8;
 
@@ -93,57 +92,33 @@ final class Ipv6Input {
         return deliver(frame, memory, ip.upperOffset(), ip.upperLength(), protocol, ip.hasHopByHop());
     }
 
-    private long pseudo(int protocol, int length) {
+    @Override
+    public long pseudoHeader(int protocol, int length) {
         return Checksum.pseudoHeaderV6(meta.sourceHi, meta.sourceLo, meta.destinationHi, meta.destinationLo, protocol, length);
     }
 
     private int deliver(int frame, MemorySegment seg, long at, int length, int protocol, boolean hopByHop) {
-        switch (protocol) {
-            case IpProtocol.ICMPV6 -> { return icmp(frame, seg, at, length, hopByHop); }
-            case IpProtocol.UDP -> {
-                if (length < UdpDatagram.HEADER_LENGTH || Bytes.u16(seg, at + 4) < UdpDatagram.HEADER_LENGTH
-                        || Bytes.u16(seg, at + 4) > length) {
-                    return Verdict.drop(DropReason.UDP_MALFORMED);
-                }
-                int udpLength = Bytes.u16(seg, at + 4);
-                if (Bytes.u16(seg, at + 6) == 0) {
-                    return Verdict.drop(DropReason.UDP_ZERO_CHECKSUM_V6);
-                }
-                if (!nif.rxL4ChecksumGood(frame)
-                        && !Checksum.verifies(Checksum.add(pseudo(IpProtocol.UDP, udpLength), seg, at, udpLength))) {
-                    return Verdict.drop(DropReason.UDP_BAD_CHECKSUM);
-                }
-            }
-            case IpProtocol.TCP -> {
-                if (length < 20) {
-                    return Verdict.drop(DropReason.TCP_MALFORMED);
-                }
-                if (meta.multicastOrBroadcast) {
-                    return Verdict.drop(DropReason.IP_NOT_FOR_US);
-                }
-                if (!nif.rxL4ChecksumGood(frame)
-                        && !Checksum.verifies(Checksum.add(pseudo(IpProtocol.TCP, length), seg, at, length))) {
-                    return Verdict.drop(DropReason.TCP_BAD_CHECKSUM);
-                }
-            }
-            default -> { }
+        if (protocol == IpProtocol.ICMPV6) {
+            return icmp(frame, seg, at, length, hopByHop);
         }
-        TransportHandler handler = nif.handlers[protocol];
-        if (handler == null) {
-            return Verdict.drop(protocol == IpProtocol.TCP ? DropReason.TCP_NO_SOCKET : DropReason.IP_UNKNOWN_PROTOCOL);
-        }
-        int v = handler.onSegment(frame, seg, at, length, meta, nif.now);
-        if (v == DropReason.UDP_NO_SOCKET.ordinal() && !meta.multicastOrBroadcast && meta.ipOffset >= 0) {
-            sendError(Icmpv6Message.DESTINATION_UNREACHABLE, Icmpv6Message.CODE_PORT_UNREACHABLE);
-        }
-        return v;
+        return TransportDelivery.deliver(nif, meta, this, frame, seg, at, length, protocol);
+    }
+
+    @Override
+    public boolean udpChecksumOptional() {
+        return false; // RFC 8200 section 8.1: IPv6 receivers discard UDP with a zero checksum
+    }
+
+    @Override
+    public void sendPortUnreachable() {
+        sendError(Icmpv6Message.DESTINATION_UNREACHABLE, Icmpv6Message.CODE_PORT_UNREACHABLE);
     }
 
     private int icmp(int frame, MemorySegment seg, long at, int length, boolean hopByHop) {
         if (!icmp.wrap(seg, at, length)) {
             return Verdict.drop(DropReason.ICMP_MALFORMED);
         }
-        if (!icmp.checksumValid(pseudo(IpProtocol.ICMPV6, length))) {
+        if (!icmp.checksumValid(pseudoHeader(IpProtocol.ICMPV6, length))) {
             return Verdict.drop(DropReason.ICMP_BAD_CHECKSUM);
         }
         int type = icmp.type();
