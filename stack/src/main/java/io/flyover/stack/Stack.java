@@ -7,6 +7,9 @@ import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.net.IpOutput;
 import io.flyover.stack.net.NetInterface;
 import io.flyover.stack.net.TransportHandler;
+import io.flyover.stack.tcp.TcpLayer;
+import io.flyover.stack.tcp.TcpOverIp;
+import io.flyover.stack.tcp.TcpSettings;
 import io.flyover.stack.udp.UdpLayer;
 import io.flyover.stack.udp.UdpSocket;
 import io.flyover.stack.wire.Bytes;
@@ -19,7 +22,7 @@ import java.net.SocketException;
  * One user-space TCP/IP stack over one {@link NetDevice}, driven by one thread through
  * {@link #poll(long)}: receive a burst, run protocol input, fire due timers, transmit, and answer the
  * next deadline. Time and randomness come from outside, so the same stack runs in production and in
- * the simulator. Sockets ({@link #openUdp()}) are used from the same thread.
+ * the simulator. Sockets ({@link #openUdp()}, {@link #tcp()}) are used from the same thread.
  *
  * <p>One stack drives one device (queue 0); a host with several interfaces runs several stacks.
  * Socket sends between two polls transmit at once (the device's burst is flushed) and take the time of
@@ -36,6 +39,7 @@ public final class Stack implements Pollable, AutoCloseable {
     private final StackCounters counters = new StackCounters();
     private final NetInterface nif;
     private final UdpLayer udp;
+    private final TcpLayer tcp;
     private boolean started;
     private boolean closed;
 
@@ -47,6 +51,10 @@ public final class Stack implements Pollable, AutoCloseable {
         this.nif = new NetInterface(device, cache, config, counters, random);
         this.udp = new UdpLayer(nif, random, counters, config.udpReceiveBufferBytes(), config.maxUdpSockets());
         nif.register(IpProtocol.UDP, udp);
+        TcpOverIp tcpBinding = new TcpOverIp(nif, device.pool(), cache);
+        this.tcp = new TcpLayer(device.pool(), cache, tcpBinding, random, config.tcpDefaults(), counters.dropArray());
+        tcpBinding.attach(tcp);
+        nif.register(IpProtocol.TCP, tcpBinding);
     }
 
     @Override
@@ -75,12 +83,25 @@ public final class Stack implements Pollable, AutoCloseable {
     }
 
     /**
-     * Installs the transport for an IP protocol (TCP: 6); see {@code io.flyover.stack.net} package docs
-     * for the contract. UDP is built in.
+     * This stack's TCP: {@code listen} and {@code connect} from the stack's thread. Output written
+     * between polls leaves at the next {@link #poll} (or at once with {@link #flush()}).
+     */
+    public TcpLayer tcp() { return tcp; }
+
+    /** Sends TCP output queued since the last poll and transmits the burst, without running timers. */
+    public void flush() {
+        tcp.flush(nif.now());
+        nif.flush();
+    }
+
+    /**
+     * Installs the transport for an IP protocol; see {@code io.flyover.stack.net} package docs for the
+     * contract. UDP is built in; replacing the built-in TCP (as the IP-seam tests do) cuts {@link #tcp()}
+     * off the wire.
      */
     public void registerTransport(int protocol, TransportHandler handler) {
-        if (protocol == IpProtocol.UDP || protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6
-                || protocol == IpProtocol.IGMP) {
+        if (protocol == IpProtocol.UDP || protocol == IpProtocol.ICMP
+                || protocol == IpProtocol.ICMPV6 || protocol == IpProtocol.IGMP) {
             throw new IllegalArgumentException("protocol " + protocol + " is built into the stack");
         }
         nif.register(protocol, handler);

@@ -1,6 +1,7 @@
 package io.flyover.stack;
 
 import io.flyover.stack.net.IpAddress;
+import io.flyover.stack.tcp.TcpSettings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,10 +21,11 @@ public record StackConfig(
         int neighborCapacity, int neighborQueueDepth, long neighborReachableNanos, long neighborRetransmitNanos,
         int neighborMaxProbes, int reassemblySlots, long reassemblyTimeoutNanos,
         int icmpErrorsPerSecond, int icmpErrorBurst, int udpReceiveBufferBytes, int maxUdpSockets,
-        boolean acceptRouterAdvertisements) {
+        boolean acceptRouterAdvertisements, TcpSettings tcpDefaults) {
 
     public StackConfig {
         ipv6Addresses = List.copyOf(ipv6Addresses);
+        tcpDefaults = tcpDefaults.clone();
         if (ipv4Address != null && (!ipv4Address.isV4() || ipv4PrefixLength < 0 || ipv4PrefixLength > 32)) {
             throw new IllegalArgumentException("bad IPv4 address or prefix: " + ipv4Address + "/" + ipv4PrefixLength);
         }
@@ -63,6 +65,7 @@ public record StackConfig(
         private int udpReceiveBufferBytes = 256 * 1024;
         private int maxUdpSockets = 1024;
         private boolean acceptRouterAdvertisements = true;
+        private TcpSettings tcpDefaults = new TcpSettings();
 
         public Builder ipv4(String address, int prefixLength) { ipv4 = IpAddress.parse(address); ipv4Prefix = prefixLength; return this; }
         public Builder ipv4Gateway(String gateway) { ipv4Gateway = IpAddress.parse(gateway); return this; }
@@ -82,11 +85,14 @@ public record StackConfig(
         public Builder maxUdpSockets(int count) { maxUdpSockets = count; return this; }
         public Builder acceptRouterAdvertisements(boolean value) { acceptRouterAdvertisements = value; return this; }
 
+        /** Settings for TCP connections opened without their own (copied). */
+        public Builder tcpDefaults(TcpSettings settings) { tcpDefaults = settings.clone(); return this; }
+
         public StackConfig build() {
             return new StackConfig(ipv4, ipv4Prefix, ipv4Gateway, ipv6, ipv6Prefix, ipv6Gateway, vlanId, mtu, burstSize,
                     frameCacheSize, neighborCapacity, neighborQueueDepth, neighborReachableNanos, neighborRetransmitNanos,
                     neighborMaxProbes, reassemblySlots, reassemblyTimeoutNanos, icmpErrorsPerSecond, icmpErrorBurst,
-                    udpReceiveBufferBytes, maxUdpSockets, acceptRouterAdvertisements);
+                    udpReceiveBufferBytes, maxUdpSockets, acceptRouterAdvertisements, tcpDefaults);
         }
     }
 }

@@ -24,6 +24,9 @@ public final class StackCounters {
     public void drop(int reasonOrdinal) { drops[reasonOrdinal]++; }
     public void echoReplyReceived() { echoRepliesReceived++; }
 
+    /** The drop counters by {@link DropReason#ordinal()}, for layers that count into them directly (TCP). */
+    long[] dropArray() { return drops; }
+
     public long drops(DropReason reason) { return drops[reason.ordinal()]; }
     public long totalDrops() {
         long t = 0;

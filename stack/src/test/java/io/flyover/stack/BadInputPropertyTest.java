@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.net.IpAddress;
-import io.flyover.stack.net.IpMeta;
-import io.flyover.stack.net.TransportHandler;
-import io.flyover.stack.net.Verdict;
+import io.flyover.stack.tcp.TcpConnection;
+import io.flyover.stack.tcp.TcpListener;
 import io.flyover.stack.udp.UdpSocket;
 import io.flyover.stack.wire.Captures;
 import io.flyover.stack.wire.Checksum;
@@ -45,24 +44,8 @@ class BadInputPropertyTest {
         InjectDevice device = new InjectDevice(pool, STACK_MAC);
         Stack stack = new Stack(StackConfig.builder().ipv4("198.18.0.2", 24).ipv6("fd00::2", 64)
                 .ipv4Gateway("198.18.0.254").reassembly(4, 2_000_000_000L).build(), device, new SeededRandom(seed + 1));
-        int[] tcpSeen = new int[1];
-        int[] kept = {FramePool.NO_FRAME};
-        stack.registerTransport(IpProtocol.TCP, new TransportHandler() {
-
-            @Override
-            public int onSegment(int frame, MemorySegment segment, long offset, int length, IpMeta ip, long nowNanos) {
-                tcpSeen[0]++;
-                if (kept[0] != FramePool.NO_FRAME) {
-                    stack.releaseFrame(kept[0]);
-                    kept[0] = FramePool.NO_FRAME;
-                }
-                if (frame != FramePool.NO_FRAME && (tcpSeen[0] & 1) == 0) {
-                    kept[0] = frame; // hold one frame across calls, as TCP's out-of-order queue would
-                    return Verdict.KEPT;
-                }
-                return Verdict.CONSUMED;
-            }
-        });
+        // The real TCP, listening where the corpus's SYNs go: mutated segments reach every state's input.
+        TcpListener listener = stack.tcp().listen(0, 0, 40000, 64, null);
         UdpSocket udp = stack.openUdp();
         udp.setReuseAddress(true);
         udp.bind(IpAddress.ANY_V6, 9);
@@ -88,19 +71,20 @@ class BadInputPropertyTest {
             while (udp.receive(sink, 0, 65_536) >= 0 || udp2.receive(sink, 0, 65_536) >= 0) {
                 // drain
             }
+            for (TcpConnection accepted; (accepted = listener.accept()) != null; ) {
+                accepted.abort(now);
+            }
         }
         stack.poll(now);
         StackCounters c = stack.counters();
-        System.out.println("fuzz: " + frames + " frames, seed " + seed + ", tcp handed " + tcpSeen[0] + ", " + c);
+        System.out.println("fuzz: " + frames + " frames, seed " + seed + ", tcp handed " + stack.tcp().stats().segmentsIn + ", " + c);
         assertEquals(frames, c.rxFrames());
         assertEquals(c.rxFrames(), c.rxConsumed() + c.rxDropped(), c.toString());
         assertTrue(c.rxConsumed() > frames / 50, "too few frames got through to be a meaningful test: " + c);
         assertTrue(c.drops(DropReason.IP_BAD_CHECKSUM) > 0 && c.drops(DropReason.UDP_BAD_CHECKSUM) > 0
                 && c.drops(DropReason.ETHERNET_TRUNCATED) > 0 && c.drops(DropReason.IP_BAD_TOTAL_LENGTH) > 0, c.toString());
-        assertTrue(tcpSeen[0] > 0);
-        if (kept[0] != FramePool.NO_FRAME) {
-            stack.releaseFrame(kept[0]); // the transport gives back what it holds before the stack closes
-        }
+        assertTrue(stack.tcp().stats().segmentsIn > 0);
+        listener.close(now);
         udp.close();
         udp2.close();
         stack.close();
