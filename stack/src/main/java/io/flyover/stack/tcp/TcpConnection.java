@@ -154,6 +154,9 @@ public final class TcpConnection {
 
     // --- STATUS ----------------------------------------------------------------------------------
 
+    /** The object the layer above keeps with this socket (the provider's channel); the stack never reads it. */
+    public Object attachment;
+
     public TcpState state() { return state; }
     public Error error() { return error; }
     public long localAddressHi() { return localHi; }

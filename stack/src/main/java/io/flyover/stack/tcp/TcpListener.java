@@ -29,6 +29,9 @@ public final class TcpListener {
         this.queue = new TcpConnection[this.backlog];
     }
 
+    /** The object the layer above keeps with this socket (the provider's channel); the stack never reads it. */
+    public Object attachment;
+
     public int localPort() { return localPort; }
     public int backlog() { return backlog; }
     /** Connections waiting in {@link #accept()}. */

@@ -70,6 +70,9 @@ public final class UdpSocket implements AutoCloseable {
         connected = false;
     }
 
+    /** The object the layer above keeps with this socket (the provider's channel); the stack never reads it. */
+    public Object attachment;
+
     public void setReuseAddress(boolean on) { reuseAddress = on; }
     public void setBroadcast(boolean on) { broadcast = on; }
     public void setMulticastLoop(boolean on) { multicastLoop = on; }
