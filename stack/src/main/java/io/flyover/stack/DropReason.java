@@ -52,6 +52,11 @@ public enum DropReason {
     IP_BAD_OPTIONS,
     /** A packet with DF set (or any IPv6 packet from a transport) larger than the link MTU. */
     IP_PACKET_TOO_BIG,
+    /**
+     * A loopback destination (127.0.0.0/8, ::1) arriving from a wire: such packets never leave a host
+     * (RFC 1122 section 3.2.1.3 (g), RFC 4291 section 2.5.3). A loopback source counts as IP_BAD_SOURCE.
+     */
+    IP_BAD_DESTINATION,
 
     // --- ICMP, IGMP, MLD ---
     ICMP_MALFORMED,
