@@ -82,6 +82,9 @@ public final class Stack implements Pollable, AutoCloseable {
         return Math.min(next, Math.min(device.nextEventNanos(), nif.nextLocalEvent()));
     }
 
+    /** This stack's UDP: sockets ({@link UdpLayer#open()}) and the readiness listener. */
+    public UdpLayer udp() { return udp; }
+
     /** A new, unbound UDP socket of this stack. */
     public UdpSocket openUdp() throws SocketException {
         return udp.open();

@@ -34,6 +34,7 @@ public final class UdpLayer implements TransportHandler {
     private final MemorySegment scratch = MemorySegment.ofArray(new byte[65_536]);
     private final UdpDatagram udp = new UdpDatagram();
     private int sockets;
+    UdpReadinessListener readiness = UdpReadinessListener.NONE;
 
     public UdpLayer(NetInterface nif, RandomSource random, StackCounters counters, int receiveBufferBytes, int maxSockets) {
         this.nif = nif;
@@ -45,6 +46,12 @@ public final class UdpLayer implements TransportHandler {
 
     NetInterface nif() { return nif; }
 
+    /** Where sockets becoming readable are reported (the provider's selector); {@link UdpReadinessListener#NONE} by default. */
+    public void setReadinessListener(UdpReadinessListener listener) {
+        this.readiness = listener == null ? UdpReadinessListener.NONE : listener;
+    }
+
+    /** A new, unbound socket (as {@code Stack.openUdp()}). */
     public UdpSocket open() throws SocketException {
         if (sockets == maxSockets) {
             throw new SocketException("Too many open files");
@@ -174,6 +181,7 @@ public final class UdpLayer implements TransportHandler {
             if (s.connected && s.remotePort == dstPort && s.remoteHi == quotedIp.destinationHi
                     && s.remoteLo == quotedIp.destinationLo) {
                 s.pendingUnreachable = true;
+                readiness.onReadable(s); // the error is what the next receive answers
             }
         }
     }

@@ -170,7 +170,11 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     boolean deliver(MemorySegment seg, long offset, int length, long srcHi, long srcLo, int srcPort) {
-        return ring.offer(seg, offset, length, srcHi, srcLo, srcPort);
+        if (!ring.offer(seg, offset, length, srcHi, srcLo, srcPort)) {
+            return false;
+        }
+        layer.readiness.onReadable(this);
+        return true;
     }
 
     private void ensureOpen() throws ClosedChannelException {
