@@ -57,6 +57,8 @@ public enum DropReason {
      * (RFC 1122 section 3.2.1.3 (g), RFC 4291 section 2.5.3). A loopback source counts as IP_BAD_SOURCE.
      */
     IP_BAD_DESTINATION,
+    /** A multicast packet from a source the interface's filter for the group refuses (RFC 3376 section 3.2, RFC 3810 section 4.2). */
+    IP_SOURCE_FILTERED,
 
     // --- ICMP, IGMP, MLD ---
     ICMP_MALFORMED,

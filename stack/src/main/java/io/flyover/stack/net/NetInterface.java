@@ -17,11 +17,10 @@ import io.flyover.stack.wire.Checksum;
 import io.flyover.stack.wire.EtherType;
 import io.flyover.stack.wire.EthernetFrame;
 import io.flyover.stack.wire.EthernetHeader;
+import io.flyover.stack.wire.IgmpMessage;
 import io.flyover.stack.wire.IpProtocol;
 import io.flyover.stack.wire.Ipv4Header;
-import io.flyover.stack.wire.IgmpMessage;
 import io.flyover.stack.wire.Ipv6Header;
-import io.flyover.stack.wire.MldMessage;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -68,7 +67,8 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     final RouteTable routes = new RouteTable(32);
     final NeighborCache neighbors;
     final Reassembler reassembler;
-    final GroupMembership groups = new GroupMembership(64);
+    final MembershipReports membership = new MembershipReports(this, 64);
+    final GroupMembership groups = membership.groups;
     final TokenBucket icmpErrors;
     final TransportHandler[] handlers = new TransportHandler[256];
 
@@ -245,7 +245,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     }
 
     private boolean acceptsMulticastMac(long dst) {
-        if (dst == MacAddress.ofIpv4Multicast(IgmpConstants.ALL_HOSTS) || dst == MacAddress.ofIpv6Multicast(1)) {
+        if (dst == MacAddress.ofIpv4Multicast(IgmpMessage.ALL_HOSTS) || dst == MacAddress.ofIpv6Multicast(1)) {
             return true;
         }
         if ((dst & 0xFFFF_FF00_0000L) == 0x3333_FF00_0000L) { // solicited-node (RFC 4291 section 2.7.1)
@@ -770,108 +770,30 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         }
     }
 
-    /** Adds a socket's membership; the first one for a group sends a report (IGMPv3 / MLDv2). */
-    public void joinGroup(long hi, long lo) {
-        if (groups.join(hi, lo)) {
-            sendReport(hi, lo, IgmpConstants.CHANGE_TO_EXCLUDE);
-            // RFC 3376 section 5.1 / RFC 3810 section 6.1: repeat (robustness 2) within the
-            // unsolicited report interval (1 s), at a random moment.
-            groups.schedule(groups.size() - 1, IgmpConstants.CHANGE_TO_EXCLUDE,
-                    now + 1 + random.nextInt(UNSOLICITED_REPORT_INTERVAL), 1);
-            flush();
-        }
+    /**
+     * Sets the interface's reception state for a group, merged by the transport from its sockets'
+     * filters (RFC 3376 section 3.2, RFC 3810 section 4.2), and reports the change to routers
+     * ({@link MembershipReports}): EXCLUDE with the sources to refuse (none: any source), or INCLUDE
+     * with the sources to receive from (none: the membership ends). At most
+     * {@link GroupMembership#MAX_SOURCES} sources.
+     *
+     * @throws IllegalStateException when a new group does not fit (check {@link #hasRoomForGroup})
+     */
+    public void setGroupState(long groupHi, long groupLo, boolean exclude, long[] srcHi, long[] srcLo, int count) {
+        membership.setState(groupHi, groupLo, exclude, srcHi, srcLo, count);
     }
 
-    static final int UNSOLICITED_REPORT_INTERVAL = 1_000_000_000;
-    /** RFC 3376 section 8.12: Older Version Querier Present Timeout with default values (2 * 125 s + 10 s). */
-    static final long OLDER_QUERIER_TIMEOUT = 260_000_000_000L;
-    /** Until when an IGMPv2 querier was heard (RFC 3376 section 7.2.1); reports are v2 before then. */
-    long igmpV2QuerierUntil = Long.MIN_VALUE;
+    /** Whether the group table has room for the group (always, when it is already there). */
+    public boolean hasRoomForGroup(long groupHi, long groupLo) {
+        return groups.hasRoomFor(groupHi, groupLo);
+    }
 
     void heardIgmpV2Querier() {
-        igmpV2QuerierUntil = now + OLDER_QUERIER_TIMEOUT;
+        membership.heardIgmpV2Querier();
     }
 
-    /** Drops a socket's membership; the last one sends a leave report. */
-    public void leaveGroup(long hi, long lo) {
-        if (groups.leave(hi, lo)) {
-            sendReport(hi, lo, IgmpConstants.CHANGE_TO_INCLUDE);
-            flush();
-        }
-    }
-
-    /** One membership report with one record (RFC 3376 section 4.2, RFC 3810 section 5.2). */
-    void sendReport(long hi, long lo, int recordType) {
-        int frame = acquireFrame();
-        if (frame == FramePool.NO_FRAME) {
-            return;
-        }
-        long at = pool.dataAddress(frame);
-        if (IpAddress.isV4(hi, lo)) {
-            if (!hasIpv4) {
-                cache.release(frame);
-                return;
-            }
-            if (igmpV2QuerierUntil != Long.MIN_VALUE && now - igmpV2QuerierUntil < 0) {
-                // RFC 3376 section 7.2.1: a v2 querier is present, speak v2 (RFC 2236 section 3).
-                boolean leave = recordType == IgmpConstants.CHANGE_TO_INCLUDE;
-                int n = IgmpMessage.emitV2(memory, at,
-                        leave ? IgmpMessage.V2_LEAVE : IgmpMessage.V2_REPORT, (int) lo);
-                pool.setData(frame, pool.dataOffset(frame), n);
-                output4(frame, IpProtocol.IGMP, ipv4, leave ? IgmpMessage.ALL_ROUTERS : (int) lo,
-                        1, 0xC0, true, true);
-                return;
-            }
-            int n = IgmpMessage.emitV3Report(memory, at, recordType, (int) lo);
-            pool.setData(frame, pool.dataOffset(frame), n);
-            output4(frame, IpProtocol.IGMP, ipv4, IgmpConstants.ALL_IGMPV3_ROUTERS, 1, 0xC0, true, true);
-        } else {
-            int n = MldMessage.emitV2Report(memory, at, recordType, hi, lo);
-            pool.setData(frame, pool.dataOffset(frame), n);
-            long dHi = MldMessage.ALL_MLDV2_ROUTERS_HI;
-            long dLo = MldMessage.ALL_MLDV2_ROUTERS_LO;
-            fillChecksum(IpProtocol.ICMPV6, at, n, false, ipv6Hi[0], ipv6Lo[0], dHi, dLo);
-            output6(frame, IpProtocol.ICMPV6, ipv6Hi[0], ipv6Lo[0], dHi, dLo, 1, 0, true, -1);
-        }
-    }
-
-    /**
-     * Answers a general (group 0) or group-specific query for one family with current-state records,
-     * each at a random time within the query's maximum response time (RFC 3376 section 5.2, RFC 3810
-     * section 6.2).
-     */
     void answerQuery(boolean v4, long groupHi, long groupLo, long maxResponseNanos) {
-        for (int i = 0; i < groups.size(); i++) {
-            long hi = groups.groupHi(i);
-            long lo = groups.groupLo(i);
-            if (IpAddress.isV4(hi, lo) != v4) {
-                continue;
-            }
-            boolean general = v4 ? (int) groupLo == 0 : groupHi == 0 && groupLo == 0;
-            if (general || (hi == groupHi && lo == groupLo)) {
-                long delay = maxResponseNanos <= 0 ? 0 : (random.nextLong() >>> 1) % maxResponseNanos;
-                groups.schedule(i, IgmpConstants.MODE_IS_EXCLUDE, now + delay, 1);
-            }
-        }
-    }
-
-    /** Sends membership reports that are due; returns the next due time. */
-    private long pollReports(long nowNanos) {
-        long next = Long.MAX_VALUE;
-        for (int i = 0; i < groups.size(); i++) {
-            if (groups.reportsLeft(i) == 0) {
-                continue;
-            }
-            if (nowNanos - groups.reportAt(i) >= 0) {
-                sendReport(groups.groupHi(i), groups.groupLo(i), groups.reportType(i));
-                groups.reported(i, nowNanos + 1 + random.nextInt(UNSOLICITED_REPORT_INTERVAL));
-                if (groups.reportsLeft(i) == 0) {
-                    continue;
-                }
-            }
-            next = Math.min(next, groups.reportAt(i));
-        }
-        return next;
+        membership.answerQuery(v4, groupHi, groupLo, maxResponseNanos);
     }
 
     /** Fires neighbour and reassembly timers and the transports' timers; returns the next deadline. */
@@ -879,7 +801,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         now = nowNanos;
         long next = neighbors.poll(nowNanos);
         next = Math.min(next, reassembler.poll(nowNanos));
-        next = Math.min(next, pollReports(nowNanos));
+        next = Math.min(next, membership.poll(nowNanos));
         for (int t = reassembler.takeTimeouts(); t > 0; t--) {
             counters.drop(DropReason.IP_REASSEMBLY_TIMEOUT);
         }
