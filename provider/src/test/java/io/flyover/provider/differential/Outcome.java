@@ -47,12 +47,12 @@ public record Outcome(Object value, Class<? extends Throwable> thrown) {
     }
 
     /** Asserts {@code actual} is {@code expected}, naming the arm and the operation when it is not. */
-    public static void expect(ProviderArm arm, String operation, Outcome expected, Outcome actual) {
+    public static void expect(Object arm, String operation, Outcome expected, Outcome actual) {
         assertEquals(expected, actual, arm + ": " + operation);
     }
 
     /** Asserts {@code operation} on {@code arm} threw exactly {@code type}. */
-    public static void expectThrows(ProviderArm arm, String operation, Class<? extends Throwable> type, Executable run) {
+    public static void expectThrows(Object arm, String operation, Class<? extends Throwable> type, Executable run) {
         expect(arm, operation, threw(type), ofRun(run));
     }
 
