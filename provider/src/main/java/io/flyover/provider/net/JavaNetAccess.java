@@ -26,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 final class JavaNetAccess {
-    private static final Logger LOG = LoggerFactory.getLogger(JavaNetAccess.class);
-
     private JavaNetAccess() {}
 
     private static final class Handles {
@@ -47,7 +45,9 @@ final class JavaNetAccess {
                 newInterface = nif.findConstructor(NetworkInterface.class,
                         MethodType.methodType(void.class, String.class, int.class, InetAddress[].class));
             } catch (IllegalAccessException | NoSuchFieldException | NoSuchMethodException e) {
-                LOG.warn("java.net is not open to Flyover ({}): a DatagramPacket reused for receive shrinks to the"
+                // The logger is only looked up here: an application without SLF4J hears nothing when all is well.
+                Logger log = LoggerFactory.getLogger(JavaNetAccess.class);
+                log.warn("java.net is not open to Flyover ({}): a DatagramPacket reused for receive shrinks to the"
                         + " last datagram's length, as DatagramPacket.setLength does; run with"
                         + " --add-opens java.base/java.net=ALL-UNNAMED or with the Flyover agent", e.toString());
                 length = null;
