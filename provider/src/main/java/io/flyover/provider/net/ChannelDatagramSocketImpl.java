@@ -410,6 +410,7 @@ public final class ChannelDatagramSocketImpl extends DatagramSocketImpl {
 
     @Override
     public void setOption(int id, Object value) throws SocketException {
+        openChannel();
         switch (id) {
             case SO_TIMEOUT -> {
                 int millis = LegacyOptionValues.intValue(value, "SO_TIMEOUT");
@@ -461,6 +462,7 @@ public final class ChannelDatagramSocketImpl extends DatagramSocketImpl {
 
     @Override
     public Object getOption(int id) throws SocketException {
+        openChannel();
         return switch (id) {
             case SO_TIMEOUT -> timeoutMillis;
             case SO_SNDBUF -> channelOption(StandardSocketOptions.SO_SNDBUF);
