@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.IllegalBlockingModeException;
-import java.nio.channels.IllegalSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -92,18 +91,6 @@ class BlockingModeTest {
             selector.close();
             expectThrows(arm, "register with a closed selector", ClosedSelectorException.class,
                     () -> dc.register(selector, SelectionKey.OP_READ));
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("io.flyover.provider.differential.ProviderArm#arms")
-    void aChannelCannotJoinAnotherProvidersSelector(ProviderArm arm) throws Exception {
-        ProviderArm other = arm == ProviderArm.JDK ? ProviderArm.FLYOVER_LOOPBACK : ProviderArm.JDK;
-        try (Loopback lo = new Loopback(arm); Selector foreign = other.provider().openSelector()) {
-            SocketChannel ch = lo.socket();
-            ch.configureBlocking(false);
-            expectThrows(arm, "register with " + other + "'s selector", IllegalSelectorException.class,
-                    () -> ch.register(foreign, SelectionKey.OP_READ));
         }
     }
 

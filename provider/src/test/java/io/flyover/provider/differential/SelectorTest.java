@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flyover.provider.kernel.JdkSelectorProvider;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -210,6 +212,30 @@ class SelectorTest {
             expect(arm, "close a selector twice", Outcome.done(), Outcome.ofRun(selector::close));
             expect(arm, "configureBlocking(true) once the selector is closed", Outcome.done(),
                     Outcome.ofRun(() -> ch.configureBlocking(true)));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.flyover.provider.differential.ProviderArm#arms")
+    void aJdkPipeIsSelectedTogetherWithTheArmsChannels(ProviderArm arm) throws Exception {
+        // ARCHITECTURE.md: one select() sees offloaded channels and kernel ones, including a JDK Pipe.
+        Pipe pipe = JdkSelectorProvider.get().openPipe();
+        try (Loopback lo = new Loopback(arm); Selector selector = lo.provider().openSelector();
+             Pipe.SourceChannel source = pipe.source(); Pipe.SinkChannel sink = pipe.sink()) {
+            Loopback.Pair pair = lo.connected();
+            pair.accepted().configureBlocking(false);
+            source.configureBlocking(false);
+            SelectionKey socketKey = pair.accepted().register(selector, SelectionKey.OP_READ);
+            SelectionKey pipeKey = source.register(selector, SelectionKey.OP_READ);
+            expect(arm, "selectNow with neither ready", returned(0), of(selector::selectNow));
+            sink.write(ByteBuffer.wrap(new byte[] {1}));
+            assertEquals(1, selector.select(READY_WITHIN_MILLIS), arm + ": the pipe's readiness is selected");
+            assertEquals(Set.of(pipeKey), selector.selectedKeys(), arm + ": only the pipe is ready");
+            selector.selectedKeys().clear();
+            source.read(ByteBuffer.allocate(1));
+            Loopback.writeFully(pair.client(), new byte[] {2});
+            assertEquals(1, selector.select(READY_WITHIN_MILLIS), arm + ": the socket's readiness is selected");
+            assertEquals(Set.of(socketKey), selector.selectedKeys(), arm + ": only the socket is ready");
         }
     }
 
