@@ -3,6 +3,7 @@ package io.flyover.provider.net;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
 import java.net.DatagramPacket;
 import java.net.DatagramSocketImpl;
 import java.net.InetAddress;
@@ -53,6 +54,7 @@ public final class ChannelDatagramSocketImpl extends DatagramSocketImpl {
     private DatagramChannel channel;
     private ReadinessWaiter receiveWaiter;
     private ReadinessWaiter sendWaiter;
+    private Cleaner.Cleanable cleanable;
     private volatile boolean closed;
     private volatile int timeoutMillis;
     private InetAddress outgoingAddress;
@@ -95,6 +97,7 @@ public final class ChannelDatagramSocketImpl extends DatagramSocketImpl {
                 channel = opened;
                 receiveWaiter = new ReadinessWaiter(opened);
                 sendWaiter = new ReadinessWaiter(opened);
+                cleanable = SocketCleaner.register(this, opened, receiveWaiter, sendWaiter);
             } catch (IOException e) {
                 throw SocketErrors.asSocketException(e);
             }
@@ -369,24 +372,21 @@ public final class ChannelDatagramSocketImpl extends DatagramSocketImpl {
 
     @Override
     protected void close() {
-        DatagramChannel toClose;
+        Cleaner.Cleanable toClean;
         synchronized (stateLock) {
             if (closed) {
                 return;
             }
             closed = true;
-            toClose = channel;
+            toClean = cleanable;
         }
-        if (toClose == null) {
+        if (toClean == null) {
             return;
         }
         try {
-            toClose.close();
+            SocketCleaner.clean(toClean);
         } catch (IOException ignored) {
-            // a datagram channel's close has nothing to flush
-        } finally {
-            receiveWaiter.close();
-            sendWaiter.close();
+            // DatagramSocketImpl.close declares nothing; a datagram channel's close has nothing to flush
         }
     }
 

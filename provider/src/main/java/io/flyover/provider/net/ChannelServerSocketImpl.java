@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.lang.ref.Cleaner;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -42,6 +43,7 @@ public final class ChannelServerSocketImpl extends SocketImpl {
     private volatile State state = State.NEW;
     private ServerSocketChannel channel;
     private ReadinessWaiter acceptWaiter;
+    private Cleaner.Cleanable cleanable;
     private Set<SocketOption<?>> options = Set.of();
     private InetSocketAddress bindAddress;
     private Integer trafficClass;
@@ -77,6 +79,7 @@ public final class ChannelServerSocketImpl extends SocketImpl {
             }
             channel = opened;
             acceptWaiter = new ReadinessWaiter(opened);
+            cleanable = SocketCleaner.register(this, opened, acceptWaiter);
             Set<SocketOption<?>> supported = new HashSet<>(ChannelOptions.publicOptions(opened.supportedOptions()));
             supported.add(StandardSocketOptions.IP_TOS);
             options = Set.copyOf(supported);
@@ -191,7 +194,7 @@ public final class ChannelServerSocketImpl extends SocketImpl {
 
     @Override
     protected void close() throws IOException {
-        ServerSocketChannel toClose;
+        Cleaner.Cleanable toClean;
         synchronized (stateLock) {
             State previous = state;
             if (previous == State.CLOSED) {
@@ -201,13 +204,9 @@ public final class ChannelServerSocketImpl extends SocketImpl {
             if (previous == State.NEW) {
                 return;
             }
-            toClose = channel;
+            toClean = cleanable;
         }
-        try {
-            toClose.close();
-        } finally {
-            acceptWaiter.close();
-        }
+        SocketCleaner.clean(toClean);
     }
 
     // ---- options ----

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.lang.ref.Cleaner;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -53,6 +54,7 @@ public final class ChannelSocketImpl extends SocketImpl {
     private SocketChannel channel;
     private ReadinessWaiter readWaiter;
     private ReadinessWaiter writeWaiter;
+    private Cleaner.Cleanable cleanable;
     private Set<SocketOption<?>> options = Set.of();
     private SocketOption<Boolean> channelOobInline;
     private boolean oobInline;
@@ -122,6 +124,7 @@ public final class ChannelSocketImpl extends SocketImpl {
         channel = opened;
         readWaiter = new ReadinessWaiter(opened);
         writeWaiter = new ReadinessWaiter(opened);
+        cleanable = SocketCleaner.register(this, opened, readWaiter, writeWaiter);
         Set<SocketOption<?>> supported = opened.supportedOptions();
         options = ChannelOptions.publicOptions(supported);
         channelOobInline = ChannelOptions.oobInline(supported);
@@ -493,7 +496,7 @@ public final class ChannelSocketImpl extends SocketImpl {
 
     @Override
     protected void close() throws IOException {
-        SocketChannel toClose;
+        Cleaner.Cleanable toClean;
         synchronized (stateLock) {
             State previous = state;
             if (previous == State.CLOSED) {
@@ -503,15 +506,9 @@ public final class ChannelSocketImpl extends SocketImpl {
             if (previous == State.NEW) {
                 return;
             }
-            toClose = channel;
+            toClean = cleanable;
         }
-        try {
-            toClose.close();
-        } finally {
-            // Wakes threads waiting for readiness; closing the selectors also releases a kernel channel's fd.
-            readWaiter.close();
-            writeWaiter.close();
-        }
+        SocketCleaner.clean(toClean);
     }
 
     // ---- options ----
