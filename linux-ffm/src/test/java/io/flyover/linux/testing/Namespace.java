@@ -97,6 +97,20 @@ public final class Namespace implements AutoCloseable {
         exec("ip", "-6", "addr", "add", peerIpv6() + "/64", "dev", peerInterface, "nodad");
     }
 
+    /**
+     * Changes offloads of the kernel peer's interface with {@code ethtool -K IFACE FEATURE on|off ...}.
+     * A frame the namespace's kernel sends through a veth keeps the shortcuts of local delivery: a
+     * TCP/UDP checksum left partial (CHECKSUM_PARTIAL, completed only if the frame leaves through real
+     * hardware) and, with TSO, a segment larger than the MTU. A device that sees raw frames without
+     * the kernel's per-frame metadata (AF_XDP) needs {@code tx off}; AF_PACKET, which reports partial
+     * checksums, needs {@code tso off} only.
+     */
+    public void setPeerOffloads(String... featureValuePairs) {
+        List<String> cmd = new ArrayList<>(List.of("ethtool", "-K", peerInterface));
+        cmd.addAll(List.of(featureValuePairs));
+        exec(cmd.toArray(String[]::new));
+    }
+
     /** The kernel peer's IPv6 address, {@code fd00:18:N::1}. */
     public String peerIpv6() {
         return "fd00:18:" + subnet + "::1";

@@ -80,7 +80,9 @@ public final class StackOnLink implements AutoCloseable {
             }
             switch (kind) {
                 case AF_XDP -> {
+                    Prerequisites.requireTools("ethtool");
                     ns = Namespace.withVeth(tag, subnet);
+                    ns.setPeerOffloads("tx", "off"); // AF_XDP cannot tell a partial checksum from a bad one
                     linux = new XdpDeviceFactory().open(ns.hostLink(), pool, new DeviceOptions(1, 1024, true));
                 }
                 case AF_PACKET -> {
