@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Owns the one thread that drives a {@link Stack} on real time ({@link System#nanoTime()}), as a
@@ -29,6 +30,8 @@ public final class StackRunner implements AutoCloseable {
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** How long an idle loop spins before sleeping: short, the machine has two cores for everyone. */
     private static final long SPIN_NANOS = 20_000;
+    /** Polls in a row while the device keeps delivering full bursts. */
+    private static final int MAX_POLLS_IN_A_ROW = 16;
 
     /** A repeating piece of work on the stack thread; answers whether it made progress. */
     public interface Job {
@@ -43,6 +46,8 @@ public final class StackRunner implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable failure;
     private volatile long loops;
+    private volatile long sleeps;
+    private volatile long sleptNanos;
 
     /**
      * @param wakeFd the device's descriptor that becomes readable when frames arrive, or -1 to sleep
@@ -68,6 +73,11 @@ public final class StackRunner implements AutoCloseable {
                 long now = System.nanoTime();
                 long rxBefore = stack.counters().rxFrames();
                 long deadline = stack.poll(now);
+                // A full burst means more input is waiting: take it before the jobs' (possibly long) turn.
+                for (int i = 0; i < MAX_POLLS_IN_A_ROW && deadline <= now; i++) {
+                    now = System.nanoTime();
+                    deadline = stack.poll(now);
+                }
                 boolean busy = stack.counters().rxFrames() != rxBefore || deadline <= now;
                 Runnable task;
                 while ((task = tasks.poll()) != null) {
@@ -108,11 +118,14 @@ public final class StackRunner implements AutoCloseable {
         if (wait <= 0) {
             return;
         }
-        if (poller != null) {
-            poller.await((int) Math.max(1, wait / 1_000_000L));
+        long before = System.nanoTime();
+        if (poller != null && wait >= 1_000_000L) {
+            poller.await((int) (wait / 1_000_000L));
         } else {
-            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            LockSupport.parkNanos(wait); // a deadline closer than poll(2)'s millisecond, or no descriptor
         }
+        sleeps++;
+        sleptNanos += System.nanoTime() - before;
     }
 
     /** Runs {@code task} on the stack thread and answers its result; fails after a bounded wait. */
@@ -212,8 +225,10 @@ public final class StackRunner implements AutoCloseable {
         }
     }
 
-    /** Loop iterations so far (for reports). */
-    public long loops() { return loops; }
+    /** Loop iterations, sleeps and time asleep so far, for reports. */
+    public String activity() {
+        return "loops " + loops + ", sleeps " + sleeps + " (" + sleptNanos / 1_000_000 + " ms asleep)";
+    }
 
     private void checkAlive() {
         Throwable t = failure;
