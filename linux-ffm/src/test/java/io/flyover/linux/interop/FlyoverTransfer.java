@@ -1,6 +1,8 @@
 package io.flyover.linux.interop;
 
+import io.flyover.linux.testing.StackOnLink;
 import io.flyover.linux.testing.StackRunner;
+import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpStats;
 import java.security.MessageDigest;
@@ -35,6 +37,19 @@ final class FlyoverTransfer implements StackRunner.Job {
     private volatile long endOfInputNanos;
     private String sentHex;
     private String receivedHex;
+
+    /**
+     * Connects from the stack of {@code link} to the kernel peer's {@code port} (of the family asked
+     * for) and runs the transfer as a job of the link's runner.
+     */
+    static FlyoverTransfer start(StackOnLink link, boolean v4, int port, long bytes, long seed) {
+        IpAddress local = link.address(v4);
+        IpAddress remote = IpAddress.parse(link.peerAddress(v4));
+        FlyoverTransfer t = link.runner.call(() -> new FlyoverTransfer(link.stack.tcp().connect(local.hi(), local.lo(),
+                0, remote.hi(), remote.lo(), port, null, System.nanoTime()), bytes, seed));
+        link.runner.add(t);
+        return t;
+    }
 
     FlyoverTransfer(TcpConnection connection, long bytes, long seed) {
         this.connection = connection;
@@ -122,6 +137,8 @@ final class FlyoverTransfer implements StackRunner.Job {
     }
 
     String failure() { return failure; }
+    /** The stack's connection; touch it on the stack thread only. */
+    TcpConnection connection() { return connection; }
     long sent() { return sent; }
     long received() { return received; }
     /** Valid once {@link #finished()}. */

@@ -10,8 +10,6 @@ import io.flyover.stack.SeededRandom;
 import io.flyover.stack.StackConfig;
 import io.flyover.stack.device.soft.ImpairedDevice;
 import io.flyover.stack.device.soft.Impairment;
-import io.flyover.stack.net.IpAddress;
-import io.flyover.stack.tcp.TcpConnection;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -71,15 +69,8 @@ class XdpTransferInteropTest {
             assertTrue(peer.await("PROVIDER", 60, TimeUnit.SECONDS).startsWith("PROVIDER sun.nio.ch."),
                     "the peer runs on the JDK's kernel sockets");
             peer.await("LISTENING", 60, TimeUnit.SECONDS);
-            IpAddress local = link.address(v4);
-            IpAddress remote = IpAddress.parse(link.peerAddress(v4));
-            FlyoverTransfer t = link.runner.call(() -> {
-                TcpConnection c = link.stack.tcp().connect(local.hi(), local.lo(), 0, remote.hi(), remote.lo(), PORT,
-                        null, System.nanoTime());
-                return new FlyoverTransfer(c, bytes, 1);
-            });
-            link.runner.add(t);
-            assertEquals("ACCEPTED " + local, peer.await("ACCEPTED", 30, TimeUnit.SECONDS),
+            FlyoverTransfer t = FlyoverTransfer.start(link, v4, PORT, bytes, 1);
+            assertEquals("ACCEPTED " + link.address(v4), peer.await("ACCEPTED", 30, TimeUnit.SECONDS),
                     "the kernel saw the stack's address");
             awaitWithProgress(link, t);
             assertNull(t.failure(), t.toString());
