@@ -145,6 +145,11 @@ final class FlyoverTransfer implements StackRunner.Job {
     String sentSha256() { return sentHex; }
     String receivedSha256() { return receivedHex; }
 
+    /** From the first step after connecting until both directions finished; valid once {@link #finished()}. */
+    long elapsedNanos() {
+        return Math.max(sentAckedNanos, endOfInputNanos) - startNanos;
+    }
+
     /** Rates in MiB/s from the first step to the last acknowledgement / the peer's EOF. */
     String rates() {
         return String.format("stack->kernel %.1f MiB/s, kernel->stack %.1f MiB/s",

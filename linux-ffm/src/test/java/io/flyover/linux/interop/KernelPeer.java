@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * echo-server BIND PORT                 echo one connection's bytes back until its EOF
  * transfer-server BIND PORT BYTES SEED  on one connection, send BYTES and receive until EOF, at once
+ * transfer-client HOST PORT BYTES SEED  the same as the connecting side (the kernel baseline)
  * multicast-sender IFACE GROUP PORT COUNT   send COUNT numbered datagrams to GROUP:PORT out of IFACE
  * </pre>
  */
@@ -37,6 +38,8 @@ public final class KernelPeer {
         switch (args[0]) {
             case "echo-server" -> echoServer(args[1], Integer.parseInt(args[2]));
             case "transfer-server" -> transferServer(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
+                    Long.parseLong(args[4]));
+            case "transfer-client" -> transferClient(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
                     Long.parseLong(args[4]));
             case "multicast-sender" -> multicastSender(args[1], args[2], Integer.parseInt(args[3]),
                     Integer.parseInt(args[4]));
@@ -77,49 +80,61 @@ public final class KernelPeer {
         }
     }
 
-    /** Sends on one thread and receives on this one, so both directions run at the same time. */
     private static void transferServer(String bind, int port, long bytes, long seed) throws Exception {
         try (SocketChannel c = acceptOne(bind, port)) {
-            AtomicReference<Throwable> sendFailure = new AtomicReference<>();
-            Thread sender = Thread.ofPlatform().name("sender").start(() -> {
-                try {
-                    PatternSource source = new PatternSource(seed);
-                    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                    ByteBuffer b = ByteBuffer.allocateDirect(256 * 1024);
-                    byte[] chunk = new byte[b.capacity()];
-                    long left = bytes;
-                    while (left > 0) {
-                        int n = (int) Math.min(chunk.length, left);
-                        source.fill(chunk, n);
-                        digest.update(chunk, 0, n);
-                        b.clear();
-                        b.put(chunk, 0, n).flip();
-                        while (b.hasRemaining()) {
-                            c.write(b);
-                        }
-                        left -= n;
+            transfer(c, bytes, seed);
+        }
+    }
+
+    private static void transferClient(String host, int port, long bytes, long seed) throws Exception {
+        try (SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.ofLiteral(host), port))) {
+            long start = System.nanoTime();
+            transfer(c, bytes, seed);
+            say("ELAPSED_NANOS " + (System.nanoTime() - start));
+        }
+    }
+
+    /** Sends on one thread and receives on this one, so both directions run at the same time. */
+    private static void transfer(SocketChannel c, long bytes, long seed) throws Exception {
+        AtomicReference<Throwable> sendFailure = new AtomicReference<>();
+        Thread sender = Thread.ofPlatform().name("sender").start(() -> {
+            try {
+                PatternSource source = new PatternSource(seed);
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                ByteBuffer b = ByteBuffer.allocateDirect(256 * 1024);
+                byte[] chunk = new byte[b.capacity()];
+                long left = bytes;
+                while (left > 0) {
+                    int n = (int) Math.min(chunk.length, left);
+                    source.fill(chunk, n);
+                    digest.update(chunk, 0, n);
+                    b.clear();
+                    b.put(chunk, 0, n).flip();
+                    while (b.hasRemaining()) {
+                        c.write(b);
                     }
-                    c.shutdownOutput();
-                    say("SENT " + bytes + " " + HexFormat.of().formatHex(digest.digest()));
-                } catch (Throwable t) {
-                    sendFailure.set(t);
+                    left -= n;
                 }
-            });
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            ByteBuffer b = ByteBuffer.allocateDirect(256 * 1024);
-            long received = 0;
-            int n;
-            while ((n = c.read(b)) >= 0) {
-                b.flip();
-                digest.update(b);
-                received += n;
-                b.clear();
+                c.shutdownOutput();
+                say("SENT " + bytes + " " + HexFormat.of().formatHex(digest.digest()));
+            } catch (Throwable t) {
+                sendFailure.set(t);
             }
-            say("RECEIVED " + received + " " + HexFormat.of().formatHex(digest.digest()));
-            sender.join();
-            if (sendFailure.get() != null) {
-                throw new IOException("sending failed", sendFailure.get());
-            }
+        });
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        ByteBuffer b = ByteBuffer.allocateDirect(256 * 1024);
+        long received = 0;
+        int n;
+        while ((n = c.read(b)) >= 0) {
+            b.flip();
+            digest.update(b);
+            received += n;
+            b.clear();
+        }
+        say("RECEIVED " + received + " " + HexFormat.of().formatHex(digest.digest()));
+        sender.join();
+        if (sendFailure.get() != null) {
+            throw new IOException("sending failed", sendFailure.get());
         }
     }
 

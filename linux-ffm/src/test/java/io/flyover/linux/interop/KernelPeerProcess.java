@@ -1,6 +1,7 @@
 package io.flyover.linux.interop;
 
 import io.flyover.linux.testing.Namespace;
+import io.flyover.linux.testing.Shell;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,11 +30,16 @@ final class KernelPeerProcess implements AutoCloseable {
     }
 
     static KernelPeerProcess start(Namespace ns, String... args) {
+        return start(ns.name, args);
+    }
+
+    /** In the network namespace called {@code namespace}. */
+    static KernelPeerProcess start(String namespace, String... args) {
         String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java"));
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), KernelPeer.class.getName()));
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, java, "-Xmx256m",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), KernelPeer.class.getName()));
         command.addAll(List.of(args));
-        return new KernelPeerProcess(ns.start(command.toArray(String[]::new)));
+        return new KernelPeerProcess(Shell.start(command));
     }
 
     private void read() {

@@ -63,7 +63,7 @@ class XdpTransferInteropTest {
     }
 
     /** Connects from the stack to a {@link KernelPeer} transfer server and moves {@code bytes} each way. */
-    static void transfer(StackOnLink link, boolean v4, long bytes, String label) throws Exception {
+    static FlyoverTransfer transfer(StackOnLink link, boolean v4, long bytes, String label) throws Exception {
         try (KernelPeerProcess peer = KernelPeerProcess.start(link.ns, "transfer-server", link.peerAddress(v4),
                 String.valueOf(PORT), String.valueOf(bytes), "2")) {
             assertTrue(peer.await("PROVIDER", 60, TimeUnit.SECONDS).startsWith("PROVIDER sun.nio.ch."),
@@ -84,6 +84,7 @@ class XdpTransferInteropTest {
                     + t.connectionReport(link.stack.tcp().stats()));
             System.out.println(label + ": " + bytes / MIB + " MiB each way: " + t.rates() + "; stack " + stats
                     + "; runner " + link.runner.activity() + "; kernel " + kernelTcpCounters(link));
+            return t;
         }
     }
 
