@@ -62,15 +62,6 @@ final class TinyHttpServer implements StackRunner.Job {
         return progress;
     }
 
-    /** Stops listening and closes every connection; on the stack thread. */
-    void close(long now) {
-        listener.close(now);
-        for (TcpConnection c : open) {
-            c.close(now);
-        }
-        open.clear();
-    }
-
     /** One connection: the request bytes read so far and the response being written. */
     private final class Exchange {
         final byte[] request = new byte[MAX_HEADER_BYTES];

@@ -14,15 +14,19 @@ import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpState;
 import io.flyover.stack.udp.UdpSocket;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -106,14 +110,14 @@ class XdpStackInteropTest extends StackInteropContract {
         }
         MemorySegment buffer = MemorySegment.ofArray(new byte[2048]);
         StackRunner.Job drain = now -> {
-            boolean any0 = false;
+            boolean progress = false;
             for (int i = 0; i < sockets.size(); i++) {
                 UdpSocket s = sockets.get(i);
                 int n;
                 try {
                     while ((n = s.receive(buffer, 0, 2048)) >= 0) {
-                        any0 = true;
-                        String text = new String(buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                        progress = true;
+                        String text = new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
                                 StandardCharsets.US_ASCII);
                         int seq = Integer.parseInt(text.substring(18, 24));
                         if (!text.equals(KernelPeer.multicastPayload(seq)) || !s.source().equals(sender)) {
@@ -121,11 +125,11 @@ class XdpStackInteropTest extends StackInteropContract {
                         }
                         received[i].set(seq);
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     wrong.add("socket " + i + ": " + e);
                 }
             }
-            return any0;
+            return progress;
         };
         link.runner.add(drain);
         try (KernelPeerProcess peer = KernelPeerProcess.start(link.ns, "multicast-sender", link.ns.peerInterface,
@@ -176,7 +180,7 @@ class XdpStackInteropTest extends StackInteropContract {
         byte[] tooLong = udp4.clone();
         BrokenFrames.putShort(tooLong, ip + 2, 1400);
         cases.add(Map.entry(DropReason.IP_BAD_TOTAL_LENGTH, tooLong));
-        cases.add(Map.entry(DropReason.IP_TRUNCATED, f.ethernet(Frames.ETH_IPV4, java.util.Arrays.copyOfRange(udp4, ip, ip + 12))));
+        cases.add(Map.entry(DropReason.IP_TRUNCATED, f.ethernet(Frames.ETH_IPV4, Arrays.copyOfRange(udp4, ip, ip + 12))));
         cases.add(Map.entry(DropReason.IP_BAD_CHECKSUM, with(udp4, ip + 11, udp4[ip + 11] ^ 0x20)));
         cases.add(Map.entry(DropReason.UDP_BAD_CHECKSUM, with(udp4, ip + 20 + 6, udp4[ip + 26] ^ 0x01)));
         int tcp = ip + BrokenFrames.IPV4_HEADER;
@@ -231,7 +235,7 @@ class XdpStackInteropTest extends StackInteropContract {
      * segment it hands to TcpLayer, which counts its drops straight into the reason array.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("stack bug (reported): TCP-layer drops count in rxConsumed, not rxDropped")
+    @Disabled("stack bug (reported): TCP-layer drops count in rxConsumed, not rxDropped")
     void segmentsTcpRejectsCountAsDroppedNotConsumed() {
         Prerequisites.requirePython();
         byte[] p4 = link.ns.peerIp;

@@ -19,8 +19,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * namespace: every byte arrives, in order, proven by equal SHA-256 digests on the sending and the
  * receiving side of each direction.
  *
- * <p>Sizes: {@code -Dflyover.interop.transferBytes} (IPv4, default 256 MiB each way),
- * {@code -Dflyover.interop.transferBytes.ipv6}.
+ * <p>Sizes, each way: {@code -Dflyover.interop.transferBytes} (IPv4, default 256 MiB),
+ * {@code -Dflyover.interop.transferBytes.ipv6} (default 256 MiB),
+ * {@code -Dflyover.interop.impairedBytes} (both impaired runs, default 32 MiB: loss makes them several
+ * times slower); the impairment's seed: {@code -Dflyover.interop.impairmentSeed}.
  */
 class XdpTransferInteropTest {
     static final long MIB = 1L << 20;
