@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -68,7 +69,6 @@ public final class HttpDemo {
     }
 
     public static void main(String[] args) throws Exception {
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
         if (args.length > 0 && args[0].equals("serve")) {
             int port = args.length > 1 ? Integer.parseInt(args[1]) : 8080;
             HttpServer server = serve(new InetSocketAddress(port));
@@ -76,12 +76,17 @@ public final class HttpDemo {
                     + SelectorProvider.provider().getClass().getName() + " (Ctrl-C stops)");
             return; // the server's dispatcher thread keeps the JVM running
         }
-        HttpServer server = serve(new InetSocketAddress(loopback, 0));
+        serveAndFetchOnce(System.out);
+    }
+
+    /** Serves on a free loopback port, fetches the page once, prints the status line and the page, stops. */
+    static void serveAndFetchOnce(PrintStream out) throws IOException, InterruptedException {
+        HttpServer server = serve(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         try {
             URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
             HttpResponse<String> response = fetch(uri);
-            System.out.println("GET " + uri + " -> " + response.statusCode() + " (" + response.version() + ")");
-            System.out.print(response.body());
+            out.println("GET " + uri + " -> " + response.statusCode() + " (" + response.version() + ")");
+            out.print(response.body());
         } finally {
             server.stop(0);
         }

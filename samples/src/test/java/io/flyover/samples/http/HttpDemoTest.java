@@ -39,15 +39,9 @@ class HttpDemoTest {
     }
 
     @Test
-    void mainPrintsTheFetchedPage() throws Exception {
-        PrintStream original = System.out;
+    void printsTheStatusLineAndThePage() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            HttpDemo.main(new String[0]);
-        } finally {
-            System.setOut(original);
-        }
+        HttpDemo.serveAndFetchOnce(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(printed.matches("(?s)GET http://127\\.0\\.0\\.1:\\d+/ -> 200 \\(HTTP_1_1\\)\n<!doctype html>.*"), printed);
     }

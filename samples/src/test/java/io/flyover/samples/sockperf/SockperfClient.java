@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Assumptions;
 /** Runs Debian's real {@code sockperf} client and reads its summary. */
 final class SockperfClient {
     private static final Path SOCKPERF = Path.of("/usr/bin/sockperf");
+    /** Each run's output, for reading after the tests (the tests run at once: standard output would interleave). */
+    private static final Path REPORTS = Path.of("target", "sockperf-reports");
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
 
     private SockperfClient() {}
@@ -44,8 +46,22 @@ final class SockperfClient {
         assertTrue(ended, "sockperf did not end: " + output);
         assertEquals(0, p.exitValue(), "sockperf " + command + " failed:\n" + output);
         Report report = new Report(String.join(" ", command), output);
-        System.out.println(report); // one call per report: readable even when tests run at once
+        Files.createDirectories(REPORTS);
+        Files.writeString(REPORTS.resolve(reportName(mode, args)), report.toString());
         return report;
+    }
+
+    /** "ping-pong--tcp-t1.txt": the mode and the options, without the address and port. */
+    private static String reportName(String mode, String... args) {
+        StringBuilder name = new StringBuilder(mode);
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("-i") || args[i].equals("-p")) {
+                i++;
+            } else {
+                name.append(args[i].replaceAll("[^A-Za-z0-9.-]", ""));
+            }
+        }
+        return name + ".txt";
     }
 
     /** The figures sockperf prints at the end of a run. */
