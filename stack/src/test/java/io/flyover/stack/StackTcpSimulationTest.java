@@ -1,0 +1,68 @@
+package io.flyover.stack;
+
+import io.flyover.stack.sim.SeedSweep;
+import io.flyover.stack.tcp.TcpStats;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two full stacks (Ethernet, ARP/ND, IPv4/IPv6, TCP) over impaired links on virtual time: many seeds of
+ * bidirectional transfers with half-close and close, compared by digest, ending with no connection and
+ * no frame left. {@code -Dflyover.tcp.stackseeds=N} runs more seeds; {@code -Dflyover.tcp.stacktrace=S
+ * -Dflyover.tcp.stackcapture=DIR} replays seed S writing pcap files for each host into DIR.
+ */
+class StackTcpSimulationTest {
+    static final int SEEDS = Integer.getInteger("flyover.tcp.stackseeds", 1000);
+    static final int MAX_BYTES = Integer.getInteger("flyover.tcp.stackbytes", 48 * 1024);
+    static final double MAX_LOSS = 0.10;
+
+    @Test
+    void manySeedsOfBidirectionalTransfersBetweenTwoStacks() {
+        long[] totals = new long[7];
+        int[] families = new int[2];
+        java.util.TreeMap<Long, Long> slowest = new java.util.TreeMap<>();
+        SeedSweep.run(1, SEEDS, seed -> {
+            StackTcpSimulation sim = new StackTcpSimulation(seed, MAX_BYTES, MAX_LOSS);
+            try {
+                sim.run();
+            } finally {
+                for (StackTcpSimulation.Peer p : new StackTcpSimulation.Peer[] {sim.client, sim.server}) {
+                    TcpStats s = p.stats != null ? p.stats : p.stack.tcp().stats();
+                    totals[0] += s.segmentsOut;
+                    totals[1] += s.retransmittedSegments;
+                    totals[2] += s.fastRetransmits;
+                    totals[3] += s.retransmitTimeouts;
+                    totals[4] += s.tailLossProbes;
+                    totals[5] += s.zeroWindowProbes;
+                    totals[6] += p.receivedBytes;
+                }
+                families[sim.ipv6 ? 1 : 0]++;
+                slowest.put(sim.lan.simulator().nowNanos() * 100_000 + seed % 100_000, seed);
+                if (slowest.size() > 10) {
+                    slowest.pollFirstEntry();
+                }
+            }
+        });
+        System.out.println("stack simulation: " + SEEDS + " seeds (" + families[0] + " IPv4, " + families[1]
+                + " IPv6), " + totals[6] + " bytes delivered, " + totals[0] + " segments, " + totals[1]
+                + " retransmitted, " + totals[2] + " fast recoveries, " + totals[3] + " timeouts, " + totals[4]
+                + " tail loss probes, " + totals[5] + " zero-window probes");
+        slowest.forEach((k, v) -> System.out.println("  slow: seed " + v + " t=" + k / 100_000 / 1_000_000 + " ms"));
+    }
+
+    /** Replays one seed: {@code -Dflyover.tcp.stacktrace=S}, with pcap files when {@code -Dflyover.tcp.stackcapture=DIR}. */
+    @Test
+    void replay() {
+        long seed = Long.getLong("flyover.tcp.stacktrace", -1);
+        if (seed < 0) {
+            return;
+        }
+        String dir = System.getProperty("flyover.tcp.stackcapture");
+        StackTcpSimulation sim = new StackTcpSimulation(seed, MAX_BYTES, MAX_LOSS, dir == null ? null : Path.of(dir));
+        try {
+            sim.run();
+        } finally {
+            System.out.println("t=" + sim.lan.simulator().nowNanos() + " " + sim.describe());
+        }
+    }
+}
