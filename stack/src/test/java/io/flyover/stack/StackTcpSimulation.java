@@ -53,6 +53,11 @@ final class StackTcpSimulation {
         boolean closeAfterEof;
         /** A slow application reads at most this many bytes per millisecond (0: as fast as it can). */
         int readPerMilli;
+        /** A stalling application reads nothing for {@code pauseNanos} in every {@code pausePeriodNanos} (0: never). */
+        long pauseNanos;
+        long pausePeriodNanos;
+        /** The most bytes one write hands to the stack (0: all it takes), so small writes meet Nagle. */
+        int writeChunk;
         TcpListener listener;
         TcpConnection conn;
         int written;
@@ -66,11 +71,13 @@ final class StackTcpSimulation {
         /** The stack's TCP counters, kept when the stack closes. */
         TcpStats stats;
 
-        Peer(int index, NetDevice device, RandomSource random, TcpSettings settings, byte[] toSend) {
+        Peer(int index, NetDevice device, RandomSource random, TcpSettings settings, byte[] toSend, int cacheSize,
+             int burst) {
             this.index = index;
             this.settings = settings;
             this.toSend = toSend;
             StackConfig.Builder config = StackConfig.builder().mtu(mtu[index]).tcpDefaults(settings)
+                    .frameCacheSize(cacheSize).burstSize(burst)
                     .ipv4("198.18.0." + (index + 1), 24).ipv6("fd00::" + (index + 1), 64);
             this.stack = new Stack(config.build(), device, random);
             this.local = IpAddress.parse(ipv6 ? "fd00::" + (index + 1) : "198.18.0." + (index + 1));
@@ -109,7 +116,8 @@ final class StackTcpSimulation {
                 return progress;
             }
             if (written < toSend.length && !shut) {
-                int n = conn.write(toSend, written, toSend.length - written);
+                int length = toSend.length - written;
+                int n = conn.write(toSend, written, writeChunk > 0 ? Math.min(writeChunk, length) : length);
                 if (n > 0) {
                     written += n;
                     progress = true;
@@ -132,6 +140,10 @@ final class StackTcpSimulation {
 
         private boolean read(long now) {
             boolean progress = false;
+            if (pausePeriodNanos > 0 && now % pausePeriodNanos < pauseNanos && !eof) {
+                wake = Math.min(wake, now - now % pausePeriodNanos + pauseNanos);
+                return false;
+            }
             while (!eof) {
                 int max = buf.length;
                 if (readPerMilli > 0) {
@@ -143,7 +155,7 @@ final class StackTcpSimulation {
                     max = (int) Math.min(max, budget);
                     if (max == 0) {
                         if (conn.bytesToRead() > 0) {
-                            wake = (milli + 1) * 1_000_000L; // the slow reader's next turn
+                            wake = Math.min(wake, (milli + 1) * 1_000_000L); // the slow reader's next turn
                             break;
                         }
                         max = 1; // only to notice an end of stream
@@ -180,7 +192,9 @@ final class StackTcpSimulation {
             return "host" + index + (conn == null ? " -" : " " + conn.state() + "/" + conn.error()) + " sent "
                     + written + "/" + toSend.length + " received " + receivedBytes + (eof ? " eof" : "")
                     + (closed ? " closed" : "") + " " + describeSettings(settings) + " mtu " + mtu[index]
-                    + (readPerMilli > 0 ? " reads " + readPerMilli + " B/ms" : "") + (closeAfterEof ? " passive-close" : "")
+                    + (readPerMilli > 0 ? " reads " + readPerMilli + " B/ms" : "")
+                    + (pausePeriodNanos > 0 ? " pauses " + pauseNanos / 1_000_000 + "/" + pausePeriodNanos / 1_000_000 + " ms" : "")
+                    + (writeChunk > 0 ? " writes " + writeChunk : "") + (closeAfterEof ? " passive-close" : "")
                     + " connections " + stack.tcp().connectionCount() + "\n    counters: " + stack.counters();
         }
     }
@@ -195,21 +209,48 @@ final class StackTcpSimulation {
         SeededRandom random = new SeededRandom(seed * 0x9E37_79B9_7F4A_7C15L + 0x5EED);
         ipv6 = random.nextInt(2) == 0;
         TcpSettings[] settings = {settings(random), settings(random)};
+        Impairment[] onReceive = new Impairment[2];
         for (int i = 0; i < 2; i++) {
             mtu[i] = random.nextInt(4) != 0 ? 1500 : ipv6 ? 1280 + random.nextInt(221) : 576 + random.nextInt(925);
             impairment[i] = impairment(random, maxLoss);
+            onReceive[i] = random.nextInt(4) != 0 ? Impairment.NONE : Impairment.builder()
+                    .reorder(random.nextInt(2) * 0.05, 1 + random.nextInt(5_000_000))
+                    .duplicate(random.nextInt(2) * 0.02).delay(0, random.nextInt(2_000_000)).build();
         }
-        byte[][] data = {bytes(random, random.nextInt(maxBytes + 1)), bytes(random, random.nextInt(maxBytes + 1))};
-        int[] readPerMilli = {random.nextInt(4) == 0 ? 1 + random.nextInt(2000) : 0,
-                random.nextInt(4) == 0 ? 1 + random.nextInt(2000) : 0};
+        // Mostly small transfers; now and then a larger one, for windows to grow and scale.
+        int max = random.nextInt(16) == 0 ? 8 * maxBytes : maxBytes;
+        byte[][] data = {bytes(random, random.nextInt(max + 1)), bytes(random, random.nextInt(max + 1))};
+        int[] readPerMilli = new int[2];
+        long[] pause = new long[2];
+        long[] pausePeriod = new long[2];
+        int[] writeChunk = new int[2];
+        for (int i = 0; i < 2; i++) {
+            switch (random.nextInt(6)) {
+                case 0 -> readPerMilli[i] = 1 + random.nextInt(2000);
+                case 1 -> {
+                    pausePeriod[i] = 20_000_000L + random.nextInt(1_000_000_000);
+                    pause[i] = pausePeriod[i] / 2 + random.nextInt((int) (pausePeriod[i] / 2));
+                }
+                default -> { }
+            }
+            writeChunk[i] = random.nextInt(4) == 0 ? 1 + random.nextInt(3000) : 0;
+        }
         boolean passiveClose = random.nextInt(3) == 0;
+        // Now and then a small frame pool, caches and bursts: frames run out and output must wait.
+        boolean scarce = random.nextInt(4) == 0;
+        int frames = scarce ? 192 + random.nextInt(320) : 1024;
+        int cacheSize = scarce ? 8 + random.nextInt(56) : 256;
+        int burst = scarce ? 1 + random.nextInt(32) : 32;
         Peer[] peers = new Peer[2];
-        SimulatedLan.Builder b = SimulatedLan.builder().seed(seed).hosts(2).framesPerHost(1024)
-                .impairment(0, impairment[0], Impairment.NONE).impairment(1, impairment[1], Impairment.NONE)
+        SimulatedLan.Builder b = SimulatedLan.builder().seed(seed).hosts(2).framesPerHost(frames)
+                .impairment(0, impairment[0], onReceive[0]).impairment(1, impairment[1], onReceive[1])
                 .hostFactory((device, r) -> {
                     int i = SimulatedLan.hostIndexOf(device);
-                    peers[i] = new Peer(i, device, r, settings[i], data[i]);
+                    peers[i] = new Peer(i, device, r, settings[i], data[i], cacheSize, burst);
                     peers[i].readPerMilli = readPerMilli[i];
+                    peers[i].pauseNanos = pause[i];
+                    peers[i].pausePeriodNanos = pausePeriod[i];
+                    peers[i].writeChunk = writeChunk[i];
                     return peers[i];
                 });
         if (capture != null) {
@@ -232,6 +273,12 @@ final class StackTcpSimulation {
         int[] sizes = {2048, 8192, 65536, 262144};
         s.receiveBufferSize = sizes[r.nextInt(sizes.length)];
         s.sendBufferSize = sizes[r.nextInt(sizes.length)];
+        if (r.nextInt(4) == 0) {
+            // RFC 1122 4.2.3.6 keep-alive, probing an idle peer (a stalled reader still answers)
+            s.keepAlive = true;
+            s.keepAliveIdleNanos = 1_000_000_000L + r.nextInt(4000) * 1_000_000L;
+            s.keepAliveIntervalNanos = 10_000_000_000L;
+        }
         return s;
     }
 
@@ -309,12 +356,15 @@ final class StackTcpSimulation {
     }
 
     String describe() {
-        return "seed " + seed + (ipv6 ? " ipv6" : " ipv4") + "\n  " + client.describe() + "\n  " + server.describe()
-                + "\n  impairments: " + impairment[0] + " / " + impairment[1];
+        return "seed " + seed + (ipv6 ? " ipv6" : " ipv4") + " frames " + lan.pool(0).frameCount() + " cache "
+                + client.stack.config().frameCacheSize() + " burst " + client.stack.config().burstSize() + "\n  " + client.describe() + "\n  " + server.describe()
+                + "\n  impairments: " + impairment[0] + " / " + impairment[1]
+                + "\n  on receive: " + lan.impaired(0).receiveStage().impairment() + " / " + lan.impaired(1).receiveStage().impairment();
     }
 
     private static String describeSettings(TcpSettings s) {
         return s.congestion + (s.sack ? " sack" : "") + (s.timestamps ? " ts" : "") + (s.windowScaling ? " ws" : "")
+                + (s.keepAlive ? " keepalive" : "")
                 + (s.noDelay ? " nodelay" : "") + " rcv " + s.receiveBufferSize + " snd " + s.sendBufferSize;
     }
 }
