@@ -184,7 +184,8 @@ public final class RawTcpPeer implements AutoCloseable {
         return ethernet(0x0800, p);
     }
 
-    private static byte[] ipv6Header(long srcHi, long srcLo, long dstHi, long dstLo, int next, int hops, byte[] payload) {
+    private static byte[] ipv6Header(long srcHi, long srcLo, long dstHi, long dstLo, int next, int hops,
+                                     byte[] payload) {
         ByteBuffer ip = ByteBuffer.allocate(40 + payload.length);
         ip.putInt(0x6000_0000).putShort((short) payload.length).put((byte) next).put((byte) hops)
                 .putLong(srcHi).putLong(srcLo).putLong(dstHi).putLong(dstLo).put(payload);

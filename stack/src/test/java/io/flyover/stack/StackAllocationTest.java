@@ -100,8 +100,8 @@ class StackAllocationTest {
                     moved[0] += Math.max(got, 0);
                 } while (got > 0);
             });
-            System.out.println("stack bulk " + (v6 ? "IPv6" : "IPv4") + ": " + moved[0] + " bytes moved; bytes allocated"
-                    + " per " + WINDOW + "-round window: " + Arrays.toString(windows));
+            System.out.println("stack bulk " + (v6 ? "IPv6" : "IPv4") + ": " + moved[0]
+                    + " bytes moved; bytes allocated per " + WINDOW + "-round window: " + Arrays.toString(windows));
             assertTrue(moved[0] > 100_000_000L, "moved " + moved[0]);
             assertNothingAllocated(windows);
             client.abort(n.now);

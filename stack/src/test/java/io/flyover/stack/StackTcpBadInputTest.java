@@ -183,7 +183,8 @@ class StackTcpBadInputTest {
                 assertEquals(List.of(), out, what);
             } else if ((flags & ACK) != 0) {
                 // "Any acknowledgment is bad if it arrives on a connection still in the LISTEN state. An
-                // acceptable reset segment should be formed for any arriving ACK-bearing segment": <SEQ=SEG.ACK><CTL=RST>
+                // acceptable reset segment should be formed for any arriving ACK-bearing segment":
+                // <SEQ=SEG.ACK><CTL=RST>
                 assertEquals(badAck + 1, drops(DropReason.TCP_BAD_ACK) + drops(DropReason.TCP_BAD_SYN_COOKIE), what);
                 assertEquals(1, out.size(), what);
                 assertEquals(RST, out.get(0).flags(), what);
@@ -409,7 +410,8 @@ class StackTcpBadInputTest {
         }
         // SACK blocks reversed, far outside what was sent, and covering SND.UNA itself: nothing to act on.
         TcpOptions sack = new TcpOptions();
-        int[][] blocks = {{k.ack + 100, k.ack + 50}, {k.ack - 1_000_000, k.ack - 999_000}, {k.ack + (1 << 30), k.ack + (1 << 30) + 8}, {k.ack - 10, k.ack + 10}};
+        int[][] blocks = {{k.ack + 100, k.ack + 50}, {k.ack - 1_000_000, k.ack - 999_000},
+                {k.ack + (1 << 30), k.ack + (1 << 30) + 8}, {k.ack - 10, k.ack + 10}};
         sack.sackBlocks = blocks.length;
         for (int i = 0; i < blocks.length; i++) {
             sack.sackLeft[i] = blocks[i][0];

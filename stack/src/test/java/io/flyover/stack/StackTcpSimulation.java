@@ -99,7 +99,8 @@ final class StackTcpSimulation {
             boolean progress = false;
             if (conn == null) {
                 if (index == 0) {
-                    conn = stack.tcp().connect(local.hi(), local.lo(), 0, remote.hi(), remote.lo(), PORT, settings, now);
+                    conn = stack.tcp().connect(local.hi(), local.lo(), 0, remote.hi(), remote.lo(), PORT, settings,
+                            now);
                     return true;
                 }
                 if (listener == null) {
@@ -115,12 +116,16 @@ final class StackTcpSimulation {
             if (closed || conn.error() != TcpConnection.Error.NONE) {
                 return progress;
             }
-            if (written < toSend.length && !shut) {
+            while (written < toSend.length && !shut) {
                 int length = toSend.length - written;
                 int n = conn.write(toSend, written, writeChunk > 0 ? Math.min(writeChunk, length) : length);
-                if (n > 0) {
-                    written += n;
-                    progress = true;
+                if (n <= 0) {
+                    break;
+                }
+                written += n;
+                progress = true;
+                if (writeChunk > 0) {
+                    stack.flush(); // each small write meets Nagle's algorithm on its own
                 }
             }
             // JDK semantics: shutdownOutput needs a connected socket.
@@ -193,7 +198,8 @@ final class StackTcpSimulation {
                     + written + "/" + toSend.length + " received " + receivedBytes + (eof ? " eof" : "")
                     + (closed ? " closed" : "") + " " + describeSettings(settings) + " mtu " + mtu[index]
                     + (readPerMilli > 0 ? " reads " + readPerMilli + " B/ms" : "")
-                    + (pausePeriodNanos > 0 ? " pauses " + pauseNanos / 1_000_000 + "/" + pausePeriodNanos / 1_000_000 + " ms" : "")
+                    + (pausePeriodNanos > 0
+                            ? " pauses " + pauseNanos / 1_000_000 + "/" + pausePeriodNanos / 1_000_000 + " ms" : "")
                     + (writeChunk > 0 ? " writes " + writeChunk : "") + (closeAfterEof ? " passive-close" : "")
                     + " connections " + stack.tcp().connectionCount() + "\n    counters: " + stack.counters();
         }
@@ -357,9 +363,11 @@ final class StackTcpSimulation {
 
     String describe() {
         return "seed " + seed + (ipv6 ? " ipv6" : " ipv4") + " frames " + lan.pool(0).frameCount() + " cache "
-                + client.stack.config().frameCacheSize() + " burst " + client.stack.config().burstSize() + "\n  " + client.describe() + "\n  " + server.describe()
+                + client.stack.config().frameCacheSize() + " burst " + client.stack.config().burstSize()
+                + "\n  " + client.describe() + "\n  " + server.describe()
                 + "\n  impairments: " + impairment[0] + " / " + impairment[1]
-                + "\n  on receive: " + lan.impaired(0).receiveStage().impairment() + " / " + lan.impaired(1).receiveStage().impairment();
+                + "\n  on receive: " + lan.impaired(0).receiveStage().impairment() + " / "
+                + lan.impaired(1).receiveStage().impairment();
     }
 
     private static String describeSettings(TcpSettings s) {
