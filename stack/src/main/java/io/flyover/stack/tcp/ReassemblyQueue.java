@@ -5,7 +5,8 @@ package io.flyover.stack.tcp;
  * segments beyond RCV.NXT are held until the gap before them fills). The bytes themselves are already
  * in the receive ring ahead of its committed tail; this class records which ranges, as offsets from
  * RCV.NXT, are filled. A fixed number of ranges: a segment that would need more is dropped (counted
- * by the caller) and will be retransmitted. Also the source of SACK blocks (RFC 2018 §4).
+ * by the caller) and will be retransmitted, unless it starts at RCV.NXT. Also the source of SACK blocks
+ * (RFC 2018 §4).
  */
 final class ReassemblyQueue {
     private final int[] start;
@@ -30,7 +31,10 @@ final class ReassemblyQueue {
         latest = -1;
     }
 
-    /** Records bytes {@code [from, to)}; returns false (nothing recorded) when out of ranges. */
+    /**
+     * Records bytes {@code [from, to)}; returns false (nothing recorded) when out of ranges, except for
+     * bytes at RCV.NXT ({@code from == 0}), which are always recorded.
+     */
     boolean add(int from, int to) {
         if (from >= to) {
             return true;
@@ -46,7 +50,18 @@ final class ReassemblyQueue {
         }
         if (i == j) {
             if (count == start.length) {
-                return false;
+                if (from != 0) {
+                    return false;
+                }
+                // In-sequence data must always be taken, or a receiver holding its maximum of ranges
+                // would drop every retransmission of the head segment forever (RFC 9293 §3.10.7.4
+                // seventh: text at RCV.NXT is delivered). Make room by forgetting the range farthest
+                // from RCV.NXT, as Linux prunes its out-of-order queue from the top; RFC 2018 §8 lets
+                // the receiver discard out-of-order data, even SACKed, and the sender recovers it.
+                count--;
+                if (latest == count) {
+                    latest = -1;
+                }
             }
             System.arraycopy(start, i, start, i + 1, count - i);
             System.arraycopy(end, i, end, i + 1, count - i);

@@ -131,6 +131,23 @@ class TcpComponentsTest {
             assertEquals("uvXY", new String(out, 0, 4));
         }
 
+        /** Found by the stack simulation (seed 6699): a full queue dropped every copy of the head segment. */
+        @Test
+        void reassemblyAlwaysTakesTheSegmentAtRcvNxt() {
+            ReassemblyQueue q = new ReassemblyQueue(3);
+            assertTrue(q.add(20, 30));
+            assertTrue(q.add(40, 50));
+            assertTrue(q.add(60, 70));
+            assertFalse(q.add(80, 90));    // out of order, out of ranges: dropped
+            assertTrue(q.add(0, 10));      // in sequence: the farthest range is forgotten instead
+            assertEquals(3, q.ranges());
+            assertEquals(10, q.popContiguous());
+            assertEquals(2, q.ranges());
+            assertEquals(10, q.start(0));  // [20, 30) shifted by 10
+            assertEquals(30, q.start(1));  // [40, 50); [60, 70) is to be retransmitted
+            assertEquals(-1, q.latest());  // the range touched last was committed
+        }
+
         @Test
         void reassemblyMergesAndPops() {
             ReassemblyQueue q = new ReassemblyQueue(3);

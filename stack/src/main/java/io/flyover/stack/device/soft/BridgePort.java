@@ -61,7 +61,9 @@ public final class BridgePort implements NetDevice {
     public int receive(int queue, FrameBurst into, long nowNanos) {
         TimedFrameRing ring = rings[checkQueue(queue)];
         int n = 0;
-        while (!ring.isEmpty() && into.add(ring.poll())) {
+        // Room is checked before a frame leaves the ring: a frame polled into a full burst would be lost.
+        while (!ring.isEmpty() && !into.isFull()) {
+            into.add(ring.poll());
             n++;
         }
         return n;

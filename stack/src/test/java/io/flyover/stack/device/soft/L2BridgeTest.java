@@ -177,6 +177,24 @@ class L2BridgeTest {
         }
     }
 
+    /** Found by the stack simulation (seed 234, a stack with a one-frame receive burst): no frame may be lost. */
+    @Test
+    void aBurstSmallerThanTheQueueTakesFramesInOrderAndLosesNone() {
+        for (int i = 0; i < 5; i++) {
+            send(pa, frame(B, A, i), i);
+        }
+        FrameBurst one = new FrameBurst(1);
+        for (int i = 0; i < 5; i++) {
+            one.clear();
+            assertEquals(1, pb.receive(0, one, 10));
+            assertEquals(i, TestFrames.bytesOf(pb.pool(), one.get(0))[14]);
+            cacheOf(pb).release(one.get(0));
+            assertEquals(4 - i, pb.queued(0));
+        }
+        one.clear();
+        assertEquals(0, pb.receive(0, one, 10));
+    }
+
     @Test
     void anExhaustedPoolDropsAndCounts() {
         L2Bridge tiny = new L2Bridge("tiny");
