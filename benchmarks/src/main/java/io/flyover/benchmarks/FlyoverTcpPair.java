@@ -15,10 +15,11 @@ import java.nio.ByteBuffer;
 /**
  * Two Flyover stacks joined by an in-process {@link VethPair}, one thread per stack: the caller's thread
  * owns the client stack (198.18.0.1 / fd00::1) and its connection, a {@link ServerLoop} thread owns the
- * server stack (198.18.0.2 / fd00::2), its listener and the accepted connection. The veth is built for
- * this: each end's receive ring is single-producer single-consumer (the peer's thread transmits, the
- * owner's thread receives) and every thread takes frames through its own pool caches. Both threads pass
- * {@link System#nanoTime()} as now. {@link #close()} checks that no frame leaked.
+ * server stack (198.18.0.2 / fd00::2), its listener and the accepted connection (or, inline, the
+ * caller's thread drives both). The veth is built for this: each end's receive ring is single-producer
+ * single-consumer (the peer's thread transmits, the owner's thread receives) and every thread takes
+ * frames through its own pool caches. Both threads pass {@link System#nanoTime()} as now.
+ * {@link #close()} checks that no frame leaked.
  */
 final class FlyoverTcpPair implements TcpPair {
     static final int PORT = 7000;
@@ -41,7 +42,7 @@ final class FlyoverTcpPair implements TcpPair {
     private volatile boolean accepted;
     private volatile long serverReceived;
 
-    FlyoverTcpPair(int ipVersion, ServerRole role, TcpSettings settings) throws IOException {
+    FlyoverTcpPair(int ipVersion, boolean serverThread, ServerRole role, TcpSettings settings) throws IOException {
         this.role = role;
         clientStack = new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).ipv6("fd00::1", 64).build(), veth.a(),
                 new SeededRandom(1));
@@ -51,7 +52,7 @@ final class FlyoverTcpPair implements TcpPair {
         IpAddress remote = IpAddress.parse(ipVersion == 4 ? "198.18.0.2" : "fd00::2");
         // Created here, then owned by the server thread: Thread.start orders these writes before its reads.
         listener = serverStack.tcp().listen(0, 0, PORT, 1, settings);
-        serverLoop = new ServerLoop("flyover-tcp-server", this::serve);
+        serverLoop = new ServerLoop("flyover-tcp-server", serverThread, this::serve);
         serverLoop.start();
         long now = System.nanoTime();
         clientStack.poll(now);
@@ -64,6 +65,7 @@ final class FlyoverTcpPair implements TcpPair {
                 throw new IOException("Flyover connection not established: " + client + ", accepted " + accepted);
             }
             clientStack.poll(now);
+            serverLoop.step();
         }
     }
 
@@ -109,6 +111,7 @@ final class FlyoverTcpPair implements TcpPair {
         write(request);
         clientStack.flush();
         while (response.hasRemaining()) {
+            serverLoop.step();
             clientStack.poll(System.nanoTime());
             if (client.read(response) < 0) {
                 throw new IOException("connection ended: " + client + " " + client.error());
@@ -130,18 +133,20 @@ final class FlyoverTcpPair implements TcpPair {
             if (!src.hasRemaining()) {
                 return;
             }
+            serverLoop.step();
             clientStack.poll(System.nanoTime());
         }
     }
 
     @Override
-    public boolean awaitServerReceived(long total, long timeoutNanos) {
+    public boolean awaitServerReceived(long total, long timeoutNanos) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         while (serverReceived < total) {
             long now = System.nanoTime();
             if (now - deadline > 0 || serverLoop.failure() != null) {
                 return false;
             }
+            serverLoop.step();
             clientStack.poll(now);
         }
         return true;

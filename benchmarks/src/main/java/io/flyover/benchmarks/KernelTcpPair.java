@@ -13,7 +13,8 @@ import java.nio.channels.spi.SelectorProvider;
 /**
  * The baseline: a TCP connection through the JDK default provider's {@link SocketChannel} over the
  * kernel's loopback (127.0.0.1 or ::1), both ends non-blocking and busy-polled, the server end by a
- * {@link ServerLoop} thread, with direct buffers so that the JDK copies nothing on the Java side.
+ * {@link ServerLoop} thread (or inline by the caller's), with direct buffers so that the JDK copies
+ * nothing on the Java side.
  */
 final class KernelTcpPair implements TcpPair {
     private final ServerSocketChannel listener;
@@ -24,7 +25,7 @@ final class KernelTcpPair implements TcpPair {
     private final ByteBuffer serverBuffer = ByteBuffer.allocateDirect(64 * 1024);
     private volatile long serverReceived;
 
-    KernelTcpPair(int ipVersion, ServerRole role, boolean noDelay) throws IOException {
+    KernelTcpPair(int ipVersion, boolean serverThread, ServerRole role, boolean noDelay) throws IOException {
         this.role = role;
         SelectorProvider jdk = JdkSelectorProvider.get();
         InetAddress loopback = InetAddress.getByName(ipVersion == 4 ? "127.0.0.1" : "::1");
@@ -48,7 +49,7 @@ final class KernelTcpPair implements TcpPair {
         }
         client = c;
         server = s;
-        serverLoop = new ServerLoop("kernel-tcp-server", this::serve);
+        serverLoop = new ServerLoop("kernel-tcp-server", serverThread, this::serve);
         serverLoop.start();
     }
 
@@ -76,6 +77,7 @@ final class KernelTcpPair implements TcpPair {
     public void exchange(ByteBuffer request, ByteBuffer response) throws IOException {
         write(request);
         while (response.hasRemaining()) {
+            serverLoop.step();
             if (client.read(response) < 0) {
                 throw new IOException("connection ended");
             }
@@ -89,18 +91,20 @@ final class KernelTcpPair implements TcpPair {
 
     private void write(ByteBuffer src) throws IOException {
         while (src.hasRemaining()) {
-            client.write(src);
+            if (client.write(src) == 0) {
+                serverLoop.step();
+            }
         }
     }
 
     @Override
-    public boolean awaitServerReceived(long total, long timeoutNanos) {
+    public boolean awaitServerReceived(long total, long timeoutNanos) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         while (serverReceived < total) {
             if (System.nanoTime() - deadline > 0 || serverLoop.failure() != null) {
                 return false;
             }
-            Thread.onSpinWait();
+            serverLoop.step();
         }
         return true;
     }

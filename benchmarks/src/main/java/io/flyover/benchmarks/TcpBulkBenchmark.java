@@ -43,12 +43,16 @@ public class TcpBulkBenchmark {
     @Param({"4"})
     public int ipVersion = 4;
 
+    /** 2: a dedicated server thread (one thread per end); 1: the server end runs inline on the benchmark thread. */
+    @Param({"2"})
+    public int threads = 2;
+
     TcpPair pair;
     ByteBuffer chunk;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        pair = TcpPair.open(path, ipVersion, TcpPair.ServerRole.DISCARD, false);
+        pair = TcpPair.open(path, ipVersion, threads, TcpPair.ServerRole.DISCARD, false);
         chunk = ByteBuffer.allocateDirect(CHUNK);
         for (int i = 0; i < CHUNK; i++) {
             chunk.put(i, (byte) i);

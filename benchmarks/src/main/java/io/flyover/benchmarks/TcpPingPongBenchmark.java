@@ -41,13 +41,17 @@ public class TcpPingPongBenchmark {
     @Param({"4"})
     public int ipVersion = 4;
 
+    /** 2: a dedicated server thread (one thread per end); 1: the server end runs inline on the benchmark thread. */
+    @Param({"2"})
+    public int threads = 2;
+
     TcpPair pair;
     ByteBuffer request;
     ByteBuffer response;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        pair = TcpPair.open(path, ipVersion, TcpPair.ServerRole.ECHO, true);
+        pair = TcpPair.open(path, ipVersion, threads, TcpPair.ServerRole.ECHO, true);
         request = ByteBuffer.allocateDirect(PAYLOAD);
         for (int i = 0; i < PAYLOAD; i++) {
             request.put(i, (byte) i);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Runs the benchmark's setup, sends 8 MiB, checks that the server got every byte, and tears down. */
@@ -11,10 +12,11 @@ class TcpBulkBenchmarkTest {
     private static final int CHUNKS = 128;
 
     @ParameterizedTest
-    @ValueSource(strings = {"flyover", "kernel"})
-    void deliversEveryChunkAndLeaksNothing(String path) throws Exception {
+    @CsvSource({"flyover, 2", "flyover, 1", "kernel, 2", "kernel, 1"})
+    void deliversEveryChunkAndLeaksNothing(String path, int threads) throws Exception {
         TcpBulkBenchmark b = new TcpBulkBenchmark();
         b.path = path;
+        b.threads = threads;
         b.setUp();
         try {
             for (int i = 0; i < CHUNKS; i++) {

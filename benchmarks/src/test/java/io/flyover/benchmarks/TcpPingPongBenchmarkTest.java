@@ -9,11 +9,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TcpPingPongBenchmarkTest {
 
     @ParameterizedTest
-    @CsvSource({"flyover, 4", "flyover, 6", "kernel, 4", "kernel, 6"})
-    void echoesSixtyFourBytesAndLeaksNothing(String path, int ipVersion) throws Exception {
+    @CsvSource({"flyover, 4, 2", "flyover, 6, 2", "flyover, 4, 1", "flyover, 6, 1",
+                "kernel, 4, 2", "kernel, 6, 2", "kernel, 4, 1"})
+    void echoesSixtyFourBytesAndLeaksNothing(String path, int ipVersion, int threads) throws Exception {
         TcpPingPongBenchmark b = new TcpPingPongBenchmark();
         b.path = path;
         b.ipVersion = ipVersion;
+        b.threads = threads;
         b.setUp();
         try {
             for (int i = 0; i < 500; i++) {
