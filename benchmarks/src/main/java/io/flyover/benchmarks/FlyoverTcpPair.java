@@ -9,6 +9,7 @@ import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
 import io.flyover.stack.tcp.TcpSettings;
+import io.flyover.stack.tcp.TcpState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -25,7 +26,7 @@ final class FlyoverTcpPair implements TcpPair {
     static final int PORT = 7000;
     private static final int FRAMES = 2048;
     private static final int RING = 512;
-    private static final long CONNECT_TIMEOUT_NANOS = 5_000_000_000L;
+    private static final long CONNECT_TIMEOUT_NANOS = 10_000_000_000L;
 
     private final FramePool clientPool = FramePool.allocate(FRAMES);
     private final FramePool serverPool = FramePool.allocate(FRAMES);
@@ -60,9 +61,15 @@ final class FlyoverTcpPair implements TcpPair {
         long deadline = now + CONNECT_TIMEOUT_NANOS;
         while (!(client.isConnected() && accepted)) {
             now = System.nanoTime();
-            if (now - deadline > 0 || client.state() == io.flyover.stack.tcp.TcpState.CLOSED || serverLoop.failure() != null) {
-                close();
-                throw new IOException("Flyover connection not established: " + client + ", accepted " + accepted);
+            if (now - deadline > 0 || client.state() == TcpState.CLOSED || serverLoop.failure() != null) {
+                IOException failed = new IOException("Flyover connection not established: " + client + " " + client.error()
+                        + ", accepted " + accepted, serverLoop.failure());
+                try {
+                    close();
+                } catch (RuntimeException e) {
+                    failed.addSuppressed(e);
+                }
+                throw failed;
             }
             clientStack.poll(now);
             serverLoop.step();
