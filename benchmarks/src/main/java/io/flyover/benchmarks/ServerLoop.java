@@ -4,10 +4,9 @@ import java.io.IOException;
 
 /**
  * Runs the server side's busy-poll pass ({@link Body#spin()}) either on a dedicated thread, from
- * {@link #start()} until {@link #stop()}, or inline on the client's thread, one pass per {@link #step()}
- * (the client's busy-poll loops call it; with a dedicated thread it does nothing). A dedicated thread's
- * first error is kept and rethrown by {@link #stop()}, so that a broken server fails the benchmark
- * instead of hanging it.
+ * {@link #start()} until {@link #stop()}, or inline on the client's thread, one pass per {@link #step()}.
+ * The client's busy-poll loops call {@link #step()} either way: with a dedicated thread it only checks
+ * that the server still runs, so that a broken server fails the benchmark instead of hanging it.
  */
 final class ServerLoop {
     /** One busy-poll pass of the server; false when the connection ended. */
@@ -15,13 +14,15 @@ final class ServerLoop {
         boolean spin() throws IOException;
     }
 
+    private final String name;
     private final Body body;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Throwable failure;
-    private boolean ended;
+    private volatile boolean ended;
 
     ServerLoop(String name, boolean dedicatedThread, Body body) {
+        this.name = name;
         this.body = body;
         if (!dedicatedThread) {
             thread = null;
@@ -34,6 +35,8 @@ final class ServerLoop {
                 }
             } catch (Throwable t) {
                 failure = t;
+            } finally {
+                ended = true;
             }
         }, name);
         thread.setDaemon(true);
@@ -45,10 +48,16 @@ final class ServerLoop {
         }
     }
 
-    /** Inline: one pass of the server on the calling thread. With a dedicated thread: nothing. */
+    /**
+     * Inline: one pass of the server on the calling thread. Either way, throws once the server has
+     * ended before {@link #stop()} (its connection closed, or it failed).
+     */
     void step() throws IOException {
-        if (thread == null && !ended) {
-            ended = !body.spin();
+        if (thread == null && !ended && !body.spin()) {
+            ended = true;
+        }
+        if (ended && running) {
+            throw new IOException(name + " ended", failure);
         }
     }
 
