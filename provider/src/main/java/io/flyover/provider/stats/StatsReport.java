@@ -100,7 +100,7 @@ final class StatsReport {
         for (Owner stack : now.owners(Scope.STACK)) {
             Owner prev = before == null ? null : before.owner(Scope.STACK, stack.id());
             b.append('\n').append(stack.description()).append(String.format(
-                    "   pool: %d frames, %d free, %d in use; %d TCP connections%n", stack.value("pool.frames"),
+                    "%n  pool: %d frames, %d free, %d in use; %d TCP connections%n", stack.value("pool.frames"),
                     stack.value("pool.framesFree"), stack.value("pool.framesInUse"), stack.value("tcp.connections")));
             b.append(String.format("  %-34s %16s %14s%n", "counter", "total", "per second"));
             for (Field f : stack.fields().values()) {
