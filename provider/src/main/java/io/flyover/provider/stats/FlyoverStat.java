@@ -54,11 +54,13 @@ public final class FlyoverStat {
         FlyoverStat cmd = new FlyoverStat(out, err, SystemEpochClock.INSTANCE);
         String problem = cmd.parse(args);
         if (problem != null) {
-            if (!problem.isEmpty()) {
-                err.println("flyover-stat: " + problem);
+            if (problem.isEmpty()) {
+                out.println(usage()); // asked for
+                return 0;
             }
+            err.println("flyover-stat: " + problem);
             err.println(usage());
-            return problem.isEmpty() ? 0 : 2;
+            return 2;
         }
         try {
             return cmd.pid < 0 ? cmd.list() : cmd.show();

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,31 +39,10 @@ class FlyoverStatTest {
         }
     }
 
-    private record Child(Process process, long pid) {}
-
     private Child startChild() throws Exception {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-                "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                StatsChild.class.getName(), dir.toString());
-        Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("child-stderr.txt").toFile()))
-                .start();
-        children.add(p);
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (java.io.IOException e) {
-                return null;
-            }
-        }).get(60, TimeUnit.SECONDS);
-        if (line == null || !line.startsWith("READY ")) {
-            throw new AssertionError("the child did not start: " + line + "\n" + Files.readString(dir.resolve("child-stderr.txt")));
-        }
-        long pid = Long.parseLong(line.substring(6).trim());
-        assertEquals(p.pid(), pid);
-        return new Child(p, pid);
+        Child c = Child.start(dir);
+        children.add(c.process());
+        return c;
     }
 
     private record Result(int status, String out, String err) {}
@@ -191,6 +167,6 @@ class FlyoverStatTest {
         assertEquals(2, stat("-n", "0", "1").status());
         Result help = stat("--help");
         assertEquals(0, help.status());
-        assertTrue(help.err().contains("usage: flyover-stat"));
+        assertTrue(help.out().contains("usage: flyover-stat"));
     }
 }
