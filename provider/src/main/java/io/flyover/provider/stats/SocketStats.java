@@ -54,19 +54,19 @@ public final class SocketStats implements AutoCloseable {
     }
 
     static SocketStats forConnection(StatsPublisher p, TcpConnection c) {
-        String description = "tcp " + endpoint(c.localAddressHi(), c.localAddressLo(), c.localPort())
-                + " -> " + endpoint(c.remoteAddressHi(), c.remoteAddressLo(), c.remotePort());
+        String description = "tcp " + AddressText.endpoint(c.localAddressHi(), c.localAddressLo(), c.localPort())
+                + " -> " + AddressText.endpoint(c.remoteAddressHi(), c.remoteAddressLo(), c.remotePort());
         return create(p, description, TCP_NAMES, TCP_KINDS, c, null, null);
     }
 
     static SocketStats forListener(StatsPublisher p, TcpListener l) {
-        String description = "tcp listen " + endpoint(l.localAddressHi(), l.localAddressLo(), l.localPort());
+        String description = "tcp listen " + AddressText.endpoint(l.localAddressHi(), l.localAddressLo(), l.localPort());
         return create(p, description, LISTENER_NAMES, LISTENER_KINDS, null, l, null);
     }
 
     static SocketStats forUdp(StatsPublisher p, UdpSocket s) {
         IpAddress local = s.localAddress();
-        String description = "udp " + endpoint(local.hi(), local.lo(), s.localPort());
+        String description = "udp " + AddressText.endpoint(local.hi(), local.lo(), s.localPort());
         return create(p, description, UDP_NAMES, UDP_KINDS, null, null, s);
     }
 
@@ -80,50 +80,6 @@ public final class SocketStats implements AutoCloseable {
         }
         SocketStats s = new SocketStats(p, id, ids, c, l, u);
         return s;
-    }
-
-    /** {@code 198.18.0.1:80} or {@code [fd00::1]:80}. */
-    static String endpoint(long hi, long lo, int port) {
-        if (IpAddress.isV4(hi, lo)) {
-            int v4 = (int) lo;
-            return (v4 >>> 24) + "." + ((v4 >>> 16) & 0xFF) + "." + ((v4 >>> 8) & 0xFF) + "." + (v4 & 0xFF) + ":" + port;
-        }
-        return "[" + ipv6(hi, lo) + "]:" + port;
-    }
-
-    /** The RFC 5952 text form: lower-case hex, no leading zeros, the longest run of two or more zero groups as "::". */
-    static String ipv6(long hi, long lo) {
-        int[] g = new int[8];
-        for (int i = 0; i < 4; i++) {
-            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
-            g[i + 4] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                b.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (!b.isEmpty() && b.charAt(b.length() - 1) != ':') {
-                b.append(':');
-            }
-            b.append(Integer.toHexString(g[i]));
-        }
-        return b.toString();
     }
 
     /** The socket's serial number in the file (0 for {@link #NONE}). */

@@ -279,13 +279,13 @@ class StatsPublisherTest {
 
     @Test
     void socketDescriptionsUseTheShortAddressForms() {
-        assertEquals("198.18.0.1:80", SocketStats.endpoint(0, IpAddress.v4Lo(0xC612_0001), 80));
-        assertEquals("[::]:7000", SocketStats.endpoint(0, 0, 7000));
-        assertEquals("[::1]:1", SocketStats.endpoint(0, 1, 1));
+        assertEquals("198.18.0.1:80", AddressText.endpoint(0, IpAddress.v4Lo(0xC612_0001), 80));
+        assertEquals("[::]:7000", AddressText.endpoint(0, 0, 7000));
+        assertEquals("[::1]:1", AddressText.endpoint(0, 1, 1));
         for (String text : List.of("fd00::2", "fd42:0:1::", "2001:db8::1:0:0:1", "2001:db8:0:1:1:1:1:1", "1:2:3:4:5:6:7:8",
                 "fe80::1:2", "2001:0:0:1::1")) {
             IpAddress a = IpAddress.parse(text);
-            assertEquals(text, SocketStats.ipv6(a.hi(), a.lo()));
+            assertEquals(text, AddressText.ipv6(a.hi(), a.lo()));
         }
     }
 
