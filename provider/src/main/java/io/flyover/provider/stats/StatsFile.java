@@ -142,6 +142,20 @@ public final class StatsFile implements AutoCloseable {
         return new StatsFile(target, mapped, capacity, clock, options.heartbeatMillis());
     }
 
+    private static StatsFile shared;
+
+    /**
+     * The process's one statistics file, opened by the first call (with that call's options); every
+     * provider in the JVM publishes into it. A file per process, named by pid: a second {@link #open}
+     * would replace the first.
+     */
+    public static synchronized StatsFile shared(StatsOptions options) {
+        if (shared == null) {
+            shared = open(options);
+        }
+        return shared;
+    }
+
     /** An instance that maps nothing: every allocation answers no counter. */
     public static StatsFile disabled() {
         return new StatsFile(null, null, 0, SystemEpochClock.INSTANCE, 0);
@@ -235,6 +249,11 @@ public final class StatsFile implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        synchronized (StatsFile.class) {
+            if (shared == this) {
+                shared = null;
+            }
         }
         if (heartbeat != null) {
             heartbeat.interrupt();

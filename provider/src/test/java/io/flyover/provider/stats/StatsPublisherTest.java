@@ -258,6 +258,21 @@ class StatsPublisherTest {
     }
 
     @Test
+    void theProcessSharesOneFile() {
+        StatsFile first = StatsFile.shared(options(1024));
+        try {
+            assertTrue(first.isEnabled());
+            assertSame(first, StatsFile.shared(new StatsOptions(true, dir.resolve("elsewhere"), 0, 2048, 0)), "the first call's options hold");
+            assertFalse(Files.exists(dir.resolve("elsewhere")));
+        } finally {
+            first.close();
+        }
+        StatsFile next = StatsFile.shared(options(1024));
+        assertTrue(next != first, "a closed shared file is replaced");
+        next.close();
+    }
+
+    @Test
     void anUnwritableDirectoryDisablesStatisticsInsteadOfFailing() throws Exception {
         Path blocker = dir.resolve("not-a-dir");
         Files.writeString(blocker, "x");
