@@ -1,6 +1,5 @@
 package io.flyover.provider.stats;
 
-import static io.flyover.provider.stats.StatsFileLayout.KIND_COUNTER;
 import static io.flyover.provider.stats.StatsFileLayout.KIND_GAUGE;
 
 import io.flyover.stack.DropReason;
@@ -74,7 +73,7 @@ public final class StatsPublisher implements AutoCloseable {
         Arrays.fill(stackKinds, GAUGE_FIRST, DROP_FIRST, KIND_GAUGE);
         this.stackIds = file.allocate(StatsFileLayout.Scope.STACK, stackId, -1, description, STACK_NAMES, stackKinds);
         this.queueIds = stackIds == null ? null : file.allocate(StatsFileLayout.Scope.QUEUE, (long) stackId << 16, stackId,
-                description + " queue 0 " + stack.device().name(), QUEUE_NAMES, new byte[QUEUE_NAMES.length]);
+                description + " queue 0 " + stack.device().name(), QUEUE_NAMES, new byte[QUEUE_NAMES.length]); // all KIND_COUNTER
         this.values = file.values();
     }
 

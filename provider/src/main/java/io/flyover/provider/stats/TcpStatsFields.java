@@ -1,7 +1,6 @@
 package io.flyover.provider.stats;
 
 import io.flyover.stack.tcp.TcpStats;
-import java.util.function.ToLongFunction;
 
 /**
  * The fields of {@link TcpStats} by name, read without reflection (non-capturing lambdas: reading
@@ -17,26 +16,31 @@ final class TcpStatsFields {
         "passiveOpens", "keepAliveProbes", "zeroWindowProbes", "ignoredOptions",
     };
 
-    @SuppressWarnings("unchecked")
-    static final ToLongFunction<TcpStats>[] GETTERS = new ToLongFunction[] {
-        (ToLongFunction<TcpStats>) s -> s.segmentsIn,
-        (ToLongFunction<TcpStats>) s -> s.segmentsOut,
-        (ToLongFunction<TcpStats>) s -> s.segmentsDroppedBelow,
-        (ToLongFunction<TcpStats>) s -> s.retransmittedSegments,
-        (ToLongFunction<TcpStats>) s -> s.retransmitTimeouts,
-        (ToLongFunction<TcpStats>) s -> s.fastRetransmits,
-        (ToLongFunction<TcpStats>) s -> s.tailLossProbes,
-        (ToLongFunction<TcpStats>) s -> s.tailLossProbeRecoveries,
-        (ToLongFunction<TcpStats>) s -> s.resetsSent,
-        (ToLongFunction<TcpStats>) s -> s.resetsReceived,
-        (ToLongFunction<TcpStats>) s -> s.challengeAcks,
-        (ToLongFunction<TcpStats>) s -> s.challengeAcksSuppressed,
-        (ToLongFunction<TcpStats>) s -> s.synCookiesSent,
-        (ToLongFunction<TcpStats>) s -> s.synCookiesAccepted,
-        (ToLongFunction<TcpStats>) s -> s.activeOpens,
-        (ToLongFunction<TcpStats>) s -> s.passiveOpens,
-        (ToLongFunction<TcpStats>) s -> s.keepAliveProbes,
-        (ToLongFunction<TcpStats>) s -> s.zeroWindowProbes,
-        (ToLongFunction<TcpStats>) s -> s.ignoredOptions,
+    /** Reads one field. */
+    @FunctionalInterface
+    interface Getter {
+        long applyAsLong(TcpStats s);
+    }
+
+    static final Getter[] GETTERS = {
+        s -> s.segmentsIn,
+        s -> s.segmentsOut,
+        s -> s.segmentsDroppedBelow,
+        s -> s.retransmittedSegments,
+        s -> s.retransmitTimeouts,
+        s -> s.fastRetransmits,
+        s -> s.tailLossProbes,
+        s -> s.tailLossProbeRecoveries,
+        s -> s.resetsSent,
+        s -> s.resetsReceived,
+        s -> s.challengeAcks,
+        s -> s.challengeAcksSuppressed,
+        s -> s.synCookiesSent,
+        s -> s.synCookiesAccepted,
+        s -> s.activeOpens,
+        s -> s.passiveOpens,
+        s -> s.keepAliveProbes,
+        s -> s.zeroWindowProbes,
+        s -> s.ignoredOptions,
     };
 }

@@ -156,7 +156,7 @@ class FlyoverEventsTest {
         Recording r = new Recording();
         r.enable(DropsEvent.class).withPeriod(Duration.ofMillis(20));
         r.start();
-        try (AutoCloseable registration = DropsEvents.register("stack 0 test", drops::get)) {
+        try (AutoCloseable _ = DropsEvents.register("stack 0 test", drops::get)) {
             // 5,000 frames dropped between two periods (one add, so that no period falls amid them).
             drops.addAndGet(DropReason.TCP_BAD_CHECKSUM.ordinal(), 5_000);
             awaitEvent(r, "TCP_BAD_CHECKSUM", 5_000);

@@ -77,7 +77,7 @@ class StatsDirectoryTest {
 
     @Test
     void aReusedPidIsRecognisedByItsStartTime() throws Exception {
-        try (StatsFile f = file()) {
+        try (StatsFile _ = file()) {
             startOfPid += 60_000; // same pid, but a process that started a minute later
             StatsDirectory.Entry e = directory().find(ProcessHandle.current().pid());
             assertEquals(Liveness.STALE, e.liveness());
