@@ -45,6 +45,8 @@ public final class FramePool implements AutoCloseable {
     private final int[] freeStack;
     private int freeTop;
     private final List<FrameCache> caches = new ArrayList<>();
+    /** {@link #caches} as an array, replaced (never changed) under the lock, for {@link #availableEstimate()}. */
+    private volatile FrameCache[] cacheSnapshot = new FrameCache[0];
 
     private FramePool(Arena arena, MemorySegment region, int frameSize, int headroom, int lowWatermark) {
         if (frameSize < 256 || Integer.bitCount(frameSize) != 1) {
@@ -139,6 +141,7 @@ public final class FramePool implements AutoCloseable {
         FrameCache cache = new FrameCache(this, capacity);
         synchronized (this) {
             caches.add(cache);
+            cacheSnapshot = caches.toArray(new FrameCache[0]);
         }
         return cache;
     }
@@ -156,6 +159,20 @@ public final class FramePool implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /**
+     * Free frames, shared and cached, read without the lock (for statistics published from a stack
+     * thread that must not block): a recent value, possibly off by a batch in flight between a cache and
+     * the shared stack. Allocates nothing.
+     */
+    public int availableEstimate() {
+        FrameCache[] snapshot = cacheSnapshot;
+        int total = freeTop;
+        for (FrameCache c : snapshot) {
+            total += c.cached();
+        }
+        return Math.clamp(total, 0, frameCount);
     }
 
     /** True when free frames have fallen to the low watermark: senders should back off, not fail. */
@@ -204,6 +221,7 @@ public final class FramePool implements AutoCloseable {
 
     synchronized void forget(FrameCache cache) {
         caches.remove(cache);
+        cacheSnapshot = caches.toArray(new FrameCache[0]);
     }
 
     void markOwned(int index) {

@@ -108,6 +108,10 @@ public final class TcpConnection {
     int retransmits;
     boolean retransmittedSinceAck;
 
+    // --- per-connection counters (plain longs, written by the stack thread; read for statistics) --
+    long segmentsReceived, payloadBytesReceived, segmentsSent, payloadBytesSent;
+    long segmentsRetransmitted, segmentsOutOfOrder;
+
     // --- acknowledgement ------------------------------------------------------------------------
     boolean ackNow;
     int quickAcks;
@@ -170,6 +174,20 @@ public final class TcpConnection {
     public int congestionWindow() { return cc.cwnd(); }
     public long smoothedRttNanos() { return rtt.srttNanos(); }
     public int retransmissions() { return retransmits; }
+    /** SND.WND: the peer's last advertised window, scaled (RFC 9293 §3.3.1). */
+    public int sendWindow() { return sndWnd; }
+    /** Free room in the receive buffer: the window this end can advertise. */
+    public int receiveWindow() { return recvRing.writable(); }
+
+    // Counters since the connection was created, for statistics (other threads: plain reads, a recent value).
+    public long segmentsReceived() { return segmentsReceived; }
+    public long payloadBytesReceived() { return payloadBytesReceived; }
+    public long segmentsSent() { return segmentsSent; }
+    public long payloadBytesSent() { return payloadBytesSent; }
+    /** Segments sent again: timeouts, fast and SACK retransmissions, tail loss probes. */
+    public long segmentsRetransmitted() { return segmentsRetransmitted; }
+    /** Data segments that arrived ahead of RCV.NXT and were queued for reassembly. */
+    public long segmentsOutOfOrder() { return segmentsOutOfOrder; }
 
     /** The handshake completed (and the connection may since have been closed). */
     public boolean isConnected() {

@@ -481,6 +481,7 @@ final class TcpInput {
         }
         c.recvRing.writeAt(offset, s.memory, payloadOffset, length);
         if (offset != 0) {
+            c.segmentsOutOfOrder++;
             c.ackNow = true; // RFC 5681 §4.2: out-of-order data is acknowledged at once (a duplicate ACK)
             return;
         }

@@ -303,6 +303,8 @@ public final class TcpLayer {
             c = null;
         }
         if (c != null) {
+            c.segmentsReceived++;
+            c.payloadBytesReceived += s.payloadLength;
             input.segmentArrives(c, s, now);
             if (c.inTable) {
                 sender.output(c, now);

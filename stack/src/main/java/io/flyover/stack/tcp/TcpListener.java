@@ -32,10 +32,14 @@ public final class TcpListener {
     /** The object the layer above keeps with this socket (the provider's channel); the stack never reads it. */
     public Object attachment;
 
+    public long localAddressHi() { return localHi; }
+    public long localAddressLo() { return localLo; }
     public int localPort() { return localPort; }
     public int backlog() { return backlog; }
     /** Connections waiting in {@link #accept()}. */
     public int pending() { return size; }
+    /** Connections still in SYN-RECEIVED, counted against the backlog. */
+    public int embryonic() { return embryonic; }
     public boolean isAcceptable() { return size > 0; }
 
     public void setSynCookies(boolean on) { synCookies = on; }

@@ -104,6 +104,7 @@ final class TcpSender {
                 c.sndNxt = seq + len + (fin ? 1 : 0);
                 if (retransmission) {
                     layer.stats.retransmittedSegments++;
+                    c.segmentsRetransmitted++;
                     c.retransmittedSinceAck = true;
                 } else if (c.rttStartNanos < 0) {
                     c.rttSeq = c.sndNxt;
@@ -124,6 +125,7 @@ final class TcpSender {
                 sent = true;
                 if (SeqNum.lt(c.sndNxt, c.sndMax)) {
                     layer.stats.retransmittedSegments++;
+                    c.segmentsRetransmitted++;
                 }
                 c.sndNxt++;
                 afterSendingSequenceSpace(c, now);
@@ -254,6 +256,7 @@ final class TcpSender {
             return false;
         }
         layer.stats.retransmittedSegments++;
+        c.segmentsRetransmitted++;
         layer.stats.tailLossProbes++;
         c.rttStartNanos = -1;
         c.retransmittedSinceAck = true;
@@ -272,6 +275,7 @@ final class TcpSender {
         int flags = TcpHeader.ACK_FLAG | (fin ? TcpHeader.FIN : 0);
         if (sendData(c, c.sndUna, flags, 0, len, now)) {
             layer.stats.retransmittedSegments++;
+            c.segmentsRetransmitted++;
             c.retransmittedSinceAck = true;
             c.rttStartNanos = -1; // Karn
         }
@@ -325,6 +329,7 @@ final class TcpSender {
             }
             sent = true;
             layer.stats.retransmittedSegments++;
+            c.segmentsRetransmitted++;
             c.retransmittedSinceAck = true;
             c.rttStartNanos = -1;
             sb.highRxt = hole + len + (fin ? 1 : 0);
@@ -339,6 +344,7 @@ final class TcpSender {
         header.flags = TcpHeader.RST;
         if (emitRaw(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort, header, null, 0, 0)) {
             layer.stats.resetsSent++;
+            c.segmentsSent++;
         }
     }
 
@@ -424,7 +430,12 @@ final class TcpSender {
         if (c.keepAliveDeadline != Long.MAX_VALUE && c.keepAliveProbes == 0) {
             c.keepAliveDeadline = Math.max(c.keepAliveDeadline, now + c.settings.keepAliveIdleNanos);
         }
-        return emitRaw(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort, h, c.sendRing, ringOffset, len);
+        if (!emitRaw(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort, h, c.sendRing, ringOffset, len)) {
+            return false;
+        }
+        c.segmentsSent++;
+        c.payloadBytesSent += len;
+        return true;
     }
 
     private boolean emitRaw(long lHi, long lLo, int lPort, long rHi, long rLo, int rPort, TcpHeaderValue h,

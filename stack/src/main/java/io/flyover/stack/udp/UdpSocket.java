@@ -32,6 +32,8 @@ public final class UdpSocket implements AutoCloseable {
     /** Set by an ICMP port unreachable for our connected peer; reported by the next receive (as Linux does). */
     boolean pendingUnreachable;
     final SocketMemberships memberships = new SocketMemberships();
+    /** Counters for statistics: plain longs written by the stack thread. */
+    long datagramsSent, bytesSent, datagramsReceived, bytesReceived, datagramsDropped;
 
     UdpSocket(UdpLayer layer, int receiveBufferBytes) {
         this.layer = layer;
@@ -105,7 +107,12 @@ public final class UdpSocket implements AutoCloseable {
         if (!bound) {
             layer.bind(this, 0, 0, 0);
         }
-        return layer.send(this, data, offset, length, toHi, toLo, port);
+        int sent = layer.send(this, data, offset, length, toHi, toLo, port);
+        if (sent == length) { // 0 for a non-empty datagram means back-pressure: nothing left
+            datagramsSent++;
+            bytesSent += length;
+        }
+        return sent;
     }
 
     /**
@@ -120,6 +127,14 @@ public final class UdpSocket implements AutoCloseable {
         }
         return ring.poll(dst, offset, max);
     }
+
+    // Counters since the socket was opened, for statistics (other threads: plain reads, a recent value).
+    public long datagramsSent() { return datagramsSent; }
+    public long bytesSent() { return bytesSent; }
+    public long datagramsReceived() { return datagramsReceived; }
+    public long bytesReceived() { return bytesReceived; }
+    /** Datagrams for this socket dropped because its receive queue was full. */
+    public long datagramsDropped() { return datagramsDropped; }
 
     public boolean hasDatagram() { return !ring.isEmpty(); }
     public int queuedDatagrams() { return ring.count(); }
@@ -289,8 +304,11 @@ public final class UdpSocket implements AutoCloseable {
 
     boolean deliver(MemorySegment seg, long offset, int length, long srcHi, long srcLo, int srcPort) {
         if (!ring.offer(seg, offset, length, srcHi, srcLo, srcPort)) {
+            datagramsDropped++;
             return false;
         }
+        datagramsReceived++;
+        bytesReceived += length;
         layer.readiness.onReadable(this);
         return true;
     }
