@@ -94,13 +94,13 @@ public class FlyoverSelectorProvider extends SelectorProvider implements AutoClo
 
     @Override
     public DatagramChannel openDatagramChannel() throws IOException {
-        return kernel.openDatagramChannel();
+        return Channels.datagram(this, network, kernel, null);
     }
 
     @Override
     public DatagramChannel openDatagramChannel(ProtocolFamily family) throws IOException {
         Objects.requireNonNull(family);
-        return kernel.openDatagramChannel(family);
+        return Channels.datagram(this, network, kernel, family);
     }
 
     @Override

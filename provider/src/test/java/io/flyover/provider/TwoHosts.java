@@ -43,9 +43,14 @@ final class TwoHosts implements AutoCloseable {
 
     /** @param rulesA offload rules for provider A */
     TwoHosts(String rulesA) {
-        stackA = new StackRuntime("veth-a", new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).ipv6("fd42::1", 64).build(),
+        this(rulesA, "veth-a", "veth-b");
+    }
+
+    /** @param nameA, nameB the interface names the stacks stand for (a multicast join names an interface) */
+    TwoHosts(String rulesA, String nameA, String nameB) {
+        stackA = new StackRuntime(nameA, new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).ipv6("fd42::1", 64).build(),
                 veth.a(), new SeededRandom(11)), false, System::nanoTime, null);
-        stackB = new StackRuntime("veth-b", new Stack(StackConfig.builder().ipv4("198.18.0.2", 24).ipv6("fd42::2", 64).build(),
+        stackB = new StackRuntime(nameB, new Stack(StackConfig.builder().ipv4("198.18.0.2", 24).ipv6("fd42::2", 64).build(),
                 veth.b(), new SeededRandom(22)), false, System::nanoTime, null);
         a = new FlyoverSelectorProvider(network(stackA, rulesA));
         b = new FlyoverSelectorProvider(network(stackB, ""));
@@ -66,8 +71,14 @@ final class TwoHosts implements AutoCloseable {
         return new InetSocketAddress(a, port);
     }
 
+    private boolean closed;
+
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         a.close();
         b.close();
         veth.close();

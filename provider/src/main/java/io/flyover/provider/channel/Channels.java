@@ -26,6 +26,11 @@ public final class Channels {
         return new FlyoverServerSocketChannel(provider, network, kernel, inet(family));
     }
 
+    public static java.nio.channels.DatagramChannel datagram(SelectorProvider provider, FlyoverNetwork network,
+            SelectorProvider kernel, ProtocolFamily family) {
+        return new FlyoverDatagramChannel(provider, network, kernel, inet(family));
+    }
+
     public static AbstractSelector selector(SelectorProvider provider, FlyoverNetwork network, SelectorProvider kernel)
             throws IOException {
         return new FlyoverSelector(provider, network, kernel);
