@@ -52,6 +52,13 @@ public enum DropReason {
     IP_BAD_OPTIONS,
     /** A packet with DF set (or any IPv6 packet from a transport) larger than the link MTU. */
     IP_PACKET_TOO_BIG,
+    /**
+     * A loopback destination (127.0.0.0/8, ::1) arriving from a wire: such packets never leave a host
+     * (RFC 1122 section 3.2.1.3 (g), RFC 4291 section 2.5.3). A loopback source counts as IP_BAD_SOURCE.
+     */
+    IP_BAD_DESTINATION,
+    /** A multicast packet from a source the interface's filter for the group refuses (RFC 3376 section 3.2, RFC 3810 section 4.2). */
+    IP_SOURCE_FILTERED,
 
     // --- ICMP, IGMP, MLD ---
     ICMP_MALFORMED,

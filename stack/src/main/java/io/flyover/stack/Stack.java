@@ -25,6 +25,9 @@ import java.net.SocketException;
  * the simulator. Sockets ({@link #openUdp()}, {@link #tcp()}) are used from the same thread.
  *
  * <p>One stack drives one device (queue 0); a host with several interfaces runs several stacks.
+ * Packets to the stack's own addresses (and to 127.0.0.0/8 and ::1 with {@link StackConfig.Builder#loopback()})
+ * are delivered inside the stack at the next poll, never sent: over a
+ * {@link io.flyover.stack.device.soft.LoopbackDevice} the stack is the host's loopback.
  * Socket sends between two polls transmit at once (the device's burst is flushed) and take the time of
  * the last poll as "now" for neighbour expiry. The first poll announces the addresses (gratuitous ARP,
  * unsolicited NA). {@link #poll} returns the earliest of: neighbour retransmissions, reassembly
@@ -69,13 +72,18 @@ public final class Stack implements Pollable, AutoCloseable {
             nif.input(rxBurst.get(i));
         }
         rxBurst.clear();
+        int local = nif.pollLocal(rxBurst, nowNanos);
         long next = nif.pollTimers(nowNanos);
         nif.flush();
-        if (received == rxBurst.capacity()) {
+        if (received == rxBurst.capacity() || local == rxBurst.capacity()) {
             return nowNanos; // more may be waiting
         }
-        return Math.min(next, device.nextEventNanos());
+        // Packets sent to ourselves (on a loopback device or the private loop) make the deadline "now".
+        return Math.min(next, Math.min(device.nextEventNanos(), nif.nextLocalEvent()));
     }
+
+    /** This stack's UDP: sockets ({@link UdpLayer#open()}) and the readiness listener. */
+    public UdpLayer udp() { return udp; }
 
     /** A new, unbound UDP socket of this stack. */
     public UdpSocket openUdp() throws SocketException {
@@ -87,6 +95,15 @@ public final class Stack implements Pollable, AutoCloseable {
      * between polls leaves at the next {@link #poll} (or at once with {@link #flush()}).
      */
     public TcpLayer tcp() { return tcp; }
+
+    /**
+     * Whether packets the stack sent to itself (to one of its addresses, or anything on a loopback device)
+     * wait to be taken in: a caller that sent between polls, as after {@link #flush()}, polls again at
+     * once instead of sleeping until the deadline the last poll answered.
+     */
+    public boolean hasLocalTraffic() {
+        return nif.nextLocalEvent() != Long.MAX_VALUE || (device.isLoopback() && device.nextEventNanos() != Long.MAX_VALUE);
+    }
 
     /** Sends TCP output queued since the last poll and transmits the burst, without running timers. */
     public void flush() {

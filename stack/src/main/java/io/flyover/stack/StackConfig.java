@@ -13,6 +13,10 @@ import java.util.List;
  * @param ipv6Addresses our global/ULA IPv6 addresses (a link-local one is derived from the MAC)
  * @param vlanId 0 for untagged, else the 802.1Q VLAN the interface is a member of
  * @param mtu 0 for the device's MTU
+ * @param loopback whether the stack also owns 127.0.0.0/8 and ::1, as Linux's {@code lo} does (any
+ *        127.x.y.z is ours); see {@link Builder#loopback()}
+ * @param localRingSize frames a stack whose device is not a loopback holds between sending a packet to
+ *        one of its own addresses and taking it in (a power of two)
  */
 public record StackConfig(
         IpAddress ipv4Address, int ipv4PrefixLength, IpAddress ipv4Gateway,
@@ -21,7 +25,7 @@ public record StackConfig(
         int neighborCapacity, int neighborQueueDepth, long neighborReachableNanos, long neighborRetransmitNanos,
         int neighborMaxProbes, int reassemblySlots, long reassemblyTimeoutNanos,
         int icmpErrorsPerSecond, int icmpErrorBurst, int udpReceiveBufferBytes, int maxUdpSockets,
-        boolean acceptRouterAdvertisements, TcpSettings tcpDefaults) {
+        boolean acceptRouterAdvertisements, TcpSettings tcpDefaults, boolean loopback, int localRingSize) {
 
     public StackConfig {
         ipv6Addresses = List.copyOf(ipv6Addresses);
@@ -33,6 +37,9 @@ public record StackConfig(
             if (a.isV4()) {
                 throw new IllegalArgumentException("not an IPv6 address: " + a);
             }
+        }
+        if (localRingSize < 2 || Integer.bitCount(localRingSize) != 1) {
+            throw new IllegalArgumentException("local ring size must be a power of two >= 2: " + localRingSize);
         }
         if (vlanId < 0 || vlanId > 4094) {
             throw new IllegalArgumentException("VLAN id out of range: " + vlanId);
@@ -66,6 +73,8 @@ public record StackConfig(
         private int maxUdpSockets = 1024;
         private boolean acceptRouterAdvertisements = true;
         private TcpSettings tcpDefaults = new TcpSettings();
+        private boolean loopback;
+        private int localRingSize = 1024;
 
         public Builder ipv4(String address, int prefixLength) { ipv4 = IpAddress.parse(address); ipv4Prefix = prefixLength; return this; }
         public Builder ipv4Gateway(String gateway) { ipv4Gateway = IpAddress.parse(gateway); return this; }
@@ -88,11 +97,23 @@ public record StackConfig(
         /** Settings for TCP connections opened without their own (copied). */
         public Builder tcpDefaults(TcpSettings settings) { tcpDefaults = settings.clone(); return this; }
 
+        /**
+         * The stack also owns 127.0.0.0/8 and ::1, as Linux's {@code lo}: it answers to any 127.x.y.z
+         * and to ::1, chooses 127.0.0.1 (::1) as the source towards them, and delivers packets to them
+         * (as to all its addresses) inside itself, with no ARP or ND. With a
+         * {@link io.flyover.stack.device.soft.LoopbackDevice} and no other address this is the whole-host
+         * loopback stack: TCP and UDP clients and servers of one process talk through it.
+         */
+        public Builder loopback() { loopback = true; return this; }
+
+        /** Frames held for packets to our own addresses when the device is not a loopback (a power of two). */
+        public Builder localRingSize(int frames) { localRingSize = frames; return this; }
+
         public StackConfig build() {
             return new StackConfig(ipv4, ipv4Prefix, ipv4Gateway, ipv6, ipv6Prefix, ipv6Gateway, vlanId, mtu, burstSize,
                     frameCacheSize, neighborCapacity, neighborQueueDepth, neighborReachableNanos, neighborRetransmitNanos,
                     neighborMaxProbes, reassemblySlots, reassemblyTimeoutNanos, icmpErrorsPerSecond, icmpErrorBurst,
-                    udpReceiveBufferBytes, maxUdpSockets, acceptRouterAdvertisements, tcpDefaults);
+                    udpReceiveBufferBytes, maxUdpSockets, acceptRouterAdvertisements, tcpDefaults, loopback, localRingSize);
         }
     }
 }

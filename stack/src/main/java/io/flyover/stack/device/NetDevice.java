@@ -48,6 +48,15 @@ public interface NetDevice extends AutoCloseable {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * Whether everything transmitted comes back as received, as on Linux's {@code lo}: the stack then
+     * treats received frames as its own (loopback addresses allowed, no wire checks) and sends nothing
+     * that is not addressed to itself (no ARP, ND or membership reports). Decorators answer for their inner device.
+     */
+    default boolean isLoopback() {
+        return false;
+    }
+
     /** Asks the device to steer matching received traffic to this stack (hardware flow rules). */
     default void addFlowRule(FlowRule rule) {
         // Devices that see all the interface's traffic need no steering.

@@ -14,6 +14,8 @@ public record IpAddress(long hi, long lo) {
     public static final long V4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
     public static final IpAddress ANY_V4 = ofV4(0);
     public static final IpAddress ANY_V6 = new IpAddress(0, 0);
+    public static final IpAddress LOOPBACK_V4 = ofV4(0x7F00_0001);
+    public static final IpAddress LOOPBACK_V6 = new IpAddress(0, 1);
 
     public static IpAddress ofV4(int address) {
         return new IpAddress(0, v4Lo(address));
@@ -60,6 +62,7 @@ public record IpAddress(long hi, long lo) {
     public int v4() { return (int) lo; }
     public boolean isMulticast() { return isMulticast(hi, lo); }
     public boolean isUnspecified() { return isUnspecified(hi, lo); }
+    public boolean isLoopback() { return isLoopback(hi, lo); }
 
     @Override
     public String toString() {
@@ -75,6 +78,10 @@ public record IpAddress(long hi, long lo) {
     }
     public static boolean isUnspecified(long hi, long lo) {
         return (hi == 0 && lo == 0) || (hi == 0 && lo == V4_MAPPED_PREFIX);
+    }
+    /** 127.0.0.0/8 (RFC 1122 section 3.2.1.3 (g)) or ::1 (RFC 4291 section 2.5.3). */
+    public static boolean isLoopback(long hi, long lo) {
+        return isV4(hi, lo) ? (((int) lo) >>> 24) == 127 : hi == 0 && lo == 1;
     }
     public static boolean isLinkLocalV6(long hi) { return (hi & 0xFFC0_0000_0000_0000L) == 0xFE80_0000_0000_0000L; }
 

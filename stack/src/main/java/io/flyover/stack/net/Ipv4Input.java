@@ -32,7 +32,8 @@ final class Ipv4Input implements TransportDelivery.IpVersion {
         this.memory = nif.memory;
     }
 
-    int input(int frame, long at, int length, boolean linkBroadcast) {
+    /** @param local the packet went round a loopback: our own and loopback addresses are then allowed */
+    int input(int frame, long at, int length, boolean linkBroadcast, boolean local) {
         switch (ip.wrap(memory, at, length)) {
             case TRUNCATED -> { return Verdict.drop(DropReason.IP_TRUNCATED); }
             case BAD_VERSION -> { return Verdict.drop(DropReason.IP_BAD_VERSION); }
@@ -51,17 +52,22 @@ final class Ipv4Input implements TransportDelivery.IpVersion {
         // RFC 1122 section 3.2.1.3: a source must not be broadcast or multicast.
         boolean multicast = (dst >>> 28) == 0xE;
         boolean broadcast = dst == -1 || (nif.hasIpv4 && dst == nif.ipv4Broadcast);
-        // Our own address as a source is a loop or a spoof; 0.0.0.0 only talks to broadcast (DHCP).
-        if ((src >>> 28) == 0xE || src == -1 || (nif.hasIpv4 && (src == nif.ipv4Broadcast || src == nif.ipv4))
+        // Off a wire, our own address as a source is a loop or a spoof, and 127.0.0.0/8 "MUST NOT appear
+        // outside a host" (RFC 1122 section 3.2.1.3 (g)); 0.0.0.0 only talks to broadcast (DHCP).
+        if ((src >>> 28) == 0xE || src == -1 || (nif.hasIpv4 && src == nif.ipv4Broadcast)
+                || (!local && ((src >>> 24) == 127 || (nif.hasIpv4 && src == nif.ipv4)))
                 || (src == 0 && !broadcast)) {
             return Verdict.drop(DropReason.IP_BAD_SOURCE);
+        }
+        if (!local && (dst >>> 24) == 127) {
+            return Verdict.drop(DropReason.IP_BAD_DESTINATION);
         }
         if (multicast) {
             if (dst != IgmpMessage.ALL_HOSTS && !nif.groups.contains(0, IpAddress.v4Lo(dst))
                     && ip.protocol() != IpProtocol.IGMP) {
                 return Verdict.drop(DropReason.IP_NOT_FOR_US);
             }
-        } else if (!broadcast && !(nif.hasIpv4 && dst == nif.ipv4)) {
+        } else if (!broadcast && !nif.isLocalV4(dst)) {
             return Verdict.drop(DropReason.IP_NOT_FOR_US);
         } else if (!broadcast && linkBroadcast) {
             return Verdict.drop(DropReason.IP_NOT_FOR_US); // RFC 1122 section 3.3.6: unicast IP in a link broadcast
@@ -168,7 +174,7 @@ final class Ipv4Input implements TransportDelivery.IpVersion {
             return Verdict.drop(DropReason.ICMP_MALFORMED);
         }
         int qsrc = Bytes.i32(seg, q + Ipv4Packet.SOURCE);
-        if (!nif.hasIpv4 || qsrc != nif.ipv4) {
+        if (!nif.isLocalV4(qsrc)) {
             return Verdict.drop(DropReason.ICMP_MALFORMED); // not about a packet of ours
         }
         int protocol = Bytes.u8(seg, q + Ipv4Packet.PROTOCOL);

@@ -32,7 +32,8 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
         this.memory = nif.memory;
     }
 
-    int input(int frame, long at, int length, boolean linkBroadcast) {
+    /** @param local the packet went round a loopback: our own addresses and ::1 are then allowed */
+    int input(int frame, long at, int length, boolean linkBroadcast, boolean local) {
         switch (ip.wrap(memory, at, length)) {
             case TRUNCATED -> { return Verdict.drop(DropReason.IP_TRUNCATED); }
             case BAD_VERSION -> { return Verdict.drop(DropReason.IP_BAD_VERSION); }
@@ -47,8 +48,13 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
         long sLo = ip.sourceLo();
         long dHi = ip.destinationHi();
         long dLo = ip.destinationLo();
-        if ((sHi >>> 56) == 0xFF || nif.isOurIpv6(sHi, sLo)) {
-            return Verdict.drop(DropReason.IP_BAD_SOURCE); // RFC 4291 section 2.7; our own address: a loop or a spoof
+        // RFC 4291 section 2.7: never a multicast source. Off a wire, our own address is a loop or a spoof,
+        // and ::1 must never be sent outside a node nor accepted from an interface (section 2.5.3).
+        if ((sHi >>> 56) == 0xFF || (!local && (nif.isOurIpv6(sHi, sLo) || (sHi == 0 && sLo == 1)))) {
+            return Verdict.drop(DropReason.IP_BAD_SOURCE);
+        }
+        if (!local && dHi == 0 && dLo == 1) {
+            return Verdict.drop(DropReason.IP_BAD_DESTINATION);
         }
         boolean multicast = (dHi >>> 56) == 0xFF;
         if (multicast) {
@@ -57,7 +63,7 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
                     && !(dHi == MldMessage.ALL_MLDV2_ROUTERS_HI && dLo == MldMessage.ALL_MLDV2_ROUTERS_LO)) {
                 return Verdict.drop(DropReason.IP_NOT_FOR_US);
             }
-        } else if (!nif.isOurIpv6(dHi, dLo) || linkBroadcast) {
+        } else if (!nif.isLocalV6(dHi, dLo) || linkBroadcast) {
             return Verdict.drop(DropReason.IP_NOT_FOR_US);
         }
         meta.version = 6;
@@ -238,7 +244,7 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
         }
         long sHi = Bytes.i64(seg, q + Ipv6Packet.SOURCE);
         long sLo = Bytes.i64(seg, q + Ipv6Packet.SOURCE + 8);
-        if (!nif.isOurIpv6(sHi, sLo)) {
+        if (!nif.isLocalV6(sHi, sLo)) {
             return Verdict.drop(DropReason.ICMP_MALFORMED);
         }
         int protocol = Bytes.u8(seg, q + Ipv6Packet.NEXT_HEADER);

@@ -10,17 +10,17 @@ import io.flyover.stack.buffer.FrameFlags;
 import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.NetDevice;
+import io.flyover.stack.device.soft.LoopbackDevice;
 import io.flyover.stack.wire.ArpPacket;
 import io.flyover.stack.wire.Bytes;
 import io.flyover.stack.wire.Checksum;
 import io.flyover.stack.wire.EtherType;
 import io.flyover.stack.wire.EthernetFrame;
 import io.flyover.stack.wire.EthernetHeader;
+import io.flyover.stack.wire.IgmpMessage;
 import io.flyover.stack.wire.IpProtocol;
 import io.flyover.stack.wire.Ipv4Header;
-import io.flyover.stack.wire.IgmpMessage;
 import io.flyover.stack.wire.Ipv6Header;
-import io.flyover.stack.wire.MldMessage;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -28,6 +28,12 @@ import java.lang.foreign.MemorySegment;
  * ARP and ND, the routing table, group membership, and the IP output path (header, L4 checksum,
  * fragmentation, resolution, transmit burst). IPv4 and IPv6 input live in {@link Ipv4Input} and
  * {@link Ipv6Input}. Driven by the stack's single thread; allocation-free after construction.
+ *
+ * <p>Packets to our own addresses (and, for a {@link StackConfig#loopback()} stack, to 127.0.0.0/8 and
+ * ::1) never reach the neighbour cache or the wire: as Linux routes them through {@code lo}, they go
+ * round a {@link LoopbackDevice} (the device itself when it is one, else a private one over the same
+ * pool, drained by {@link #pollLocal}) and come back as input that may carry our own and loopback
+ * addresses. On any other input those addresses are martians, dropped and counted.
  */
 public final class NetInterface implements IpOutput, NeighborCache.Link {
     final NetDevice device;
@@ -42,6 +48,12 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     final int vlanId;
     /** The device completes TCP/UDP checksums (FrameFlags.TX_L4_CHECKSUM), so send seeds only the pseudo-header. */
     final boolean txL4Offload;
+    /** We own 127.0.0.0/8 and ::1 (StackConfig.loopback). */
+    final boolean ownsLoopback;
+    /** The device is a loopback: it carries our packets to ourselves and nothing else. */
+    final boolean deviceLoops;
+    /** Where packets to ourselves go round when the device is not a loopback; null when it is. */
+    private final LoopbackDevice localLoop;
 
     // Addresses: IPv4 (one) and IPv6 (index 0 is the link-local one).
     final boolean hasIpv4;
@@ -55,7 +67,8 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     final RouteTable routes = new RouteTable(32);
     final NeighborCache neighbors;
     final Reassembler reassembler;
-    final GroupMembership groups = new GroupMembership(64);
+    final MembershipReports membership = new MembershipReports(this, 64);
+    final GroupMembership groups = membership.groups;
     final TokenBucket icmpErrors;
     final TransportHandler[] handlers = new TransportHandler[256];
 
@@ -83,6 +96,9 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         this.mtu = config.mtu() == 0 ? device.capabilities().mtu() : Math.min(config.mtu(), device.capabilities().mtu());
         this.vlanId = config.vlanId();
         this.txL4Offload = device.capabilities().has(DeviceCapabilities.Offload.TX_L4_CHECKSUM);
+        this.ownsLoopback = config.loopback();
+        this.deviceLoops = device.isLoopback();
+        this.localLoop = deviceLoops ? null : new LoopbackDevice("local:" + device.name(), pool, config.localRingSize());
         this.txBurst = new FrameBurst(Math.max(8, config.burstSize()));
         this.neighbors = new NeighborCache(this, config.neighborCapacity(), config.neighborQueueDepth(),
                 config.neighborReachableNanos(), config.neighborRetransmitNanos(), config.neighborMaxProbes());
@@ -156,11 +172,37 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     // Input
     // ---------------------------------------------------------------------------------------------
 
-    /** Runs one received frame through the stack and accounts for it. Never throws on bad input. */
+    /** Runs one frame received from the device through the stack and accounts for it. Never throws on bad input. */
     public void input(int frame) {
+        input(frame, deviceLoops);
+    }
+
+    /**
+     * Takes in up to a burst of the packets this stack sent to itself (when its device is not a
+     * loopback); returns how many. {@code burst} must be empty and is left empty.
+     */
+    public int pollLocal(FrameBurst burst, long nowNanos) {
+        if (localLoop == null) {
+            return 0;
+        }
+        int n = localLoop.receive(0, burst, nowNanos);
+        for (int i = 0; i < n; i++) {
+            input(burst.get(i), true);
+        }
+        burst.clear();
+        return n;
+    }
+
+    /** When packets to ourselves are waiting in the private loop ({@link Long#MAX_VALUE} if none). */
+    public long nextLocalEvent() {
+        return localLoop == null ? Long.MAX_VALUE : localLoop.nextEventNanos();
+    }
+
+    /** @param local whether the frame went round a loopback (our own and loopback addresses allowed) */
+    private void input(int frame, boolean local) {
         int length = pool.dataLength(frame);
         counters.rxFrame(length);
-        int verdict = inputEthernet(frame, pool.dataAddress(frame), length);
+        int verdict = inputEthernet(frame, pool.dataAddress(frame), length, local);
         if (verdict == Verdict.KEPT) {
             counters.rxConsume();
             return;
@@ -173,7 +215,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         cache.release(frame);
     }
 
-    private int inputEthernet(int frame, long at, int length) {
+    private int inputEthernet(int frame, long at, int length, boolean local) {
         if (!eth.wrap(memory, at, length)) {
             return Verdict.drop(DropReason.ETHERNET_TRUNCATED);
         }
@@ -195,15 +237,15 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         long payload = eth.payloadOffset();
         int payloadLength = eth.payloadLength();
         return switch (eth.etherType()) {
-            case EtherType.IPV4 -> ipv4Input.input(frame, payload, payloadLength, linkBroadcast);
-            case EtherType.IPV6 -> ipv6Input.input(frame, payload, payloadLength, linkBroadcast);
+            case EtherType.IPV4 -> ipv4Input.input(frame, payload, payloadLength, linkBroadcast, local);
+            case EtherType.IPV6 -> ipv6Input.input(frame, payload, payloadLength, linkBroadcast, local);
             case EtherType.ARP -> inputArp(frame, payload, payloadLength);
             default -> Verdict.drop(DropReason.ETHERNET_UNKNOWN_TYPE);
         };
     }
 
     private boolean acceptsMulticastMac(long dst) {
-        if (dst == MacAddress.ofIpv4Multicast(IgmpConstants.ALL_HOSTS) || dst == MacAddress.ofIpv6Multicast(1)) {
+        if (dst == MacAddress.ofIpv4Multicast(IgmpMessage.ALL_HOSTS) || dst == MacAddress.ofIpv6Multicast(1)) {
             return true;
         }
         if ((dst & 0xFFFF_FF00_0000L) == 0x3333_FF00_0000L) { // solicited-node (RFC 4291 section 2.7.1)
@@ -265,6 +307,22 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         return address == -1 || (hasIpv4 && address == ipv4Broadcast);
     }
 
+    /** Our IPv4 address, or any of 127.0.0.0/8 when we own the loopback. */
+    boolean isLocalV4(int address) {
+        return (hasIpv4 && address == ipv4) || (ownsLoopback && (address >>> 24) == 127);
+    }
+
+    /** One of our IPv6 addresses, or ::1 when we own the loopback. */
+    boolean isLocalV6(long hi, long lo) {
+        return isOurIpv6(hi, lo) || (ownsLoopback && hi == 0 && lo == 1);
+    }
+
+    /** Whether a unicast destination is this stack itself: the packet is delivered inside, not sent. */
+    public boolean isLocal(long hi, long lo) {
+        return IpAddress.isV4(hi, lo) ? isLocalV4((int) lo) : isLocalV6(hi, lo);
+    }
+
+    /** One of the interface's IPv6 addresses (link-local and configured; not ::1). */
     boolean isOurIpv6(long hi, long lo) {
         for (int i = 0; i < ipv6Hi.length; i++) {
             if (ipv6Hi[i] == hi && ipv6Lo[i] == lo) {
@@ -289,6 +347,14 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
 
     @Override
     public boolean selectSource(long dstHi, long dstLo, long[] into) {
+        boolean v4 = IpAddress.isV4(dstHi, dstLo);
+        if (ownsLoopback && (IpAddress.isLoopback(dstHi, dstLo) || deviceLoops && (v4 ? !hasIpv4 : ipv6Hi.length == 1))) {
+            // As Linux's "local 127.0.0.0/8 dev lo src 127.0.0.1": towards the loopback (or anything, such as
+            // a multicast group, on a loopback-only stack) the source is 127.0.0.1 or ::1.
+            into[0] = 0;
+            into[1] = v4 ? IpAddress.LOOPBACK_V4.lo() : 1;
+            return true;
+        }
         if (IpAddress.isV4(dstHi, dstLo)) {
             if (!hasIpv4) {
                 return false;
@@ -335,7 +401,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             srcHi = source[0];
             srcLo = source[1];
         }
-        if (v4 != IpAddress.isV4(srcHi, srcLo)) {
+        if (v4 != IpAddress.isV4(srcHi, srcLo) || leavesWithLoopbackSource(srcHi, srcLo, dstHi, dstLo)) {
             return dropTx(frame, DropReason.IP_BAD_SOURCE);
         }
         int l4Length = pool.dataLength(frame);
@@ -378,8 +444,17 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             srcHi = source[0];
             srcLo = source[1];
         }
+        if (leavesWithLoopbackSource(srcHi, srcLo, dstHi, dstLo)) {
+            counters.drop(DropReason.IP_BAD_SOURCE);
+            return false;
+        }
         fillChecksum(data, protocol, offset, length, IpAddress.isV4(dstHi, dstLo), srcHi, srcLo, dstHi, dstLo);
         return sendFragments(data, offset, length, protocol, srcHi, srcLo, dstHi, dstLo, ttl, trafficClass);
+    }
+
+    /** RFC 1122 section 3.2.1.3 (g), RFC 4291 section 2.5.3: a loopback source never goes onto a wire. */
+    private boolean leavesWithLoopbackSource(long srcHi, long srcLo, long dstHi, long dstLo) {
+        return !deviceLoops && IpAddress.isLoopback(srcHi, srcLo) && !isLocal(dstHi, dstLo);
     }
 
     /** RFC 791 section 2.3 / RFC 8200 section 4.5: split an L4 datagram into fragments of the MTU. */
@@ -539,6 +614,13 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     }
 
     private boolean routeAndTransmit(int frame, long dstHi, long dstLo) {
+        if (isLocal(dstHi, dstLo)) {
+            transmitLocal(frame, IpAddress.isV4(dstHi, dstLo) ? EtherType.IPV4 : EtherType.IPV6);
+            return true;
+        }
+        if (IpAddress.isLoopback(dstHi, dstLo)) {
+            return dropTx(frame, DropReason.IP_NO_ROUTE); // not ours, and never to be sent (RFC 1122 3.2.1.3 (g))
+        }
         if (!routes.lookup(dstHi, dstLo)) {
             return dropTx(frame, DropReason.IP_NO_ROUTE);
         }
@@ -554,24 +636,55 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         return false;
     }
 
-    /** Prepends the Ethernet header and queues the frame on the transmit burst. */
+    /**
+     * Prepends the Ethernet header and queues the frame on the transmit burst. On a loopback device only
+     * frames to ourselves are sent: nobody else is on the link to hear ARP, ND, reports or multicast.
+     */
     void transmitL2(int frame, long dstMac, int etherType) {
+        if (deviceLoops && dstMac != mac) {
+            cache.release(frame);
+            return;
+        }
+        if (!prependEthernet(frame, dstMac, etherType)) {
+            return;
+        }
+        int length = pool.dataLength(frame);
+        if (txBurst.isFull()) {
+            flush();
+        }
+        txBurst.add(frame);
+        counters.txFrame(length);
+    }
+
+    /** Sends a packet to ourselves round the loopback: the device if it is one, else the private loop. */
+    private void transmitLocal(int frame, int etherType) {
+        if (localLoop == null) {
+            transmitL2(frame, mac, etherType);
+            return;
+        }
+        if (!prependEthernet(frame, mac, etherType)) {
+            return;
+        }
+        int length = pool.dataLength(frame);
+        if (!localLoop.offer(frame, now)) {
+            dropTx(frame, DropReason.TX_RING_FULL);
+            return;
+        }
+        counters.txFrame(length);
+    }
+
+    private boolean prependEthernet(int frame, long dstMac, int etherType) {
         ethOut.set(dstMac, mac, etherType);
         ethOut.vlanId = vlanId;
         int hl = ethOut.length();
         int dataOffset = pool.dataOffset(frame) - hl;
         if (dataOffset < 0) {
             dropTx(frame, DropReason.NO_FRAME);
-            return;
+            return false;
         }
-        int length = pool.dataLength(frame) + hl;
         ethOut.emit(memory, pool.frameBase(frame) + dataOffset);
-        pool.setData(frame, dataOffset, length);
-        if (txBurst.isFull()) {
-            flush();
-        }
-        txBurst.add(frame);
-        counters.txFrame(length);
+        pool.setData(frame, dataOffset, pool.dataLength(frame) + hl);
+        return true;
     }
 
     /** Hands the transmit burst to the device; frames a full ring refuses are dropped and counted. */
@@ -633,6 +746,9 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
 
     /** Gratuitous ARP (RFC 5227 section 2.3 announcement) and unsolicited NAs (RFC 4861 section 7.2.6). */
     public void announce() {
+        if (deviceLoops) {
+            return; // nobody to announce to (lo is IFF_NOARP)
+        }
         if (hasIpv4) {
             int frame = acquireFrame();
             if (frame != FramePool.NO_FRAME) {
@@ -654,108 +770,30 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         }
     }
 
-    /** Adds a socket's membership; the first one for a group sends a report (IGMPv3 / MLDv2). */
-    public void joinGroup(long hi, long lo) {
-        if (groups.join(hi, lo)) {
-            sendReport(hi, lo, IgmpConstants.CHANGE_TO_EXCLUDE);
-            // RFC 3376 section 5.1 / RFC 3810 section 6.1: repeat (robustness 2) within the
-            // unsolicited report interval (1 s), at a random moment.
-            groups.schedule(groups.size() - 1, IgmpConstants.CHANGE_TO_EXCLUDE,
-                    now + 1 + random.nextInt(UNSOLICITED_REPORT_INTERVAL), 1);
-            flush();
-        }
+    /**
+     * Sets the interface's reception state for a group, merged by the transport from its sockets'
+     * filters (RFC 3376 section 3.2, RFC 3810 section 4.2), and reports the change to routers
+     * ({@link MembershipReports}): EXCLUDE with the sources to refuse (none: any source), or INCLUDE
+     * with the sources to receive from (none: the membership ends). At most
+     * {@link GroupMembership#MAX_SOURCES} sources.
+     *
+     * @throws IllegalStateException when a new group does not fit (check {@link #hasRoomForGroup})
+     */
+    public void setGroupState(long groupHi, long groupLo, boolean exclude, long[] srcHi, long[] srcLo, int count) {
+        membership.setState(groupHi, groupLo, exclude, srcHi, srcLo, count);
     }
 
-    static final int UNSOLICITED_REPORT_INTERVAL = 1_000_000_000;
-    /** RFC 3376 section 8.12: Older Version Querier Present Timeout with default values (2 * 125 s + 10 s). */
-    static final long OLDER_QUERIER_TIMEOUT = 260_000_000_000L;
-    /** Until when an IGMPv2 querier was heard (RFC 3376 section 7.2.1); reports are v2 before then. */
-    long igmpV2QuerierUntil = Long.MIN_VALUE;
+    /** Whether the group table has room for the group (always, when it is already there). */
+    public boolean hasRoomForGroup(long groupHi, long groupLo) {
+        return groups.hasRoomFor(groupHi, groupLo);
+    }
 
     void heardIgmpV2Querier() {
-        igmpV2QuerierUntil = now + OLDER_QUERIER_TIMEOUT;
+        membership.heardIgmpV2Querier();
     }
 
-    /** Drops a socket's membership; the last one sends a leave report. */
-    public void leaveGroup(long hi, long lo) {
-        if (groups.leave(hi, lo)) {
-            sendReport(hi, lo, IgmpConstants.CHANGE_TO_INCLUDE);
-            flush();
-        }
-    }
-
-    /** One membership report with one record (RFC 3376 section 4.2, RFC 3810 section 5.2). */
-    void sendReport(long hi, long lo, int recordType) {
-        int frame = acquireFrame();
-        if (frame == FramePool.NO_FRAME) {
-            return;
-        }
-        long at = pool.dataAddress(frame);
-        if (IpAddress.isV4(hi, lo)) {
-            if (!hasIpv4) {
-                cache.release(frame);
-                return;
-            }
-            if (igmpV2QuerierUntil != Long.MIN_VALUE && now - igmpV2QuerierUntil < 0) {
-                // RFC 3376 section 7.2.1: a v2 querier is present, speak v2 (RFC 2236 section 3).
-                boolean leave = recordType == IgmpConstants.CHANGE_TO_INCLUDE;
-                int n = IgmpMessage.emitV2(memory, at,
-                        leave ? IgmpMessage.V2_LEAVE : IgmpMessage.V2_REPORT, (int) lo);
-                pool.setData(frame, pool.dataOffset(frame), n);
-                output4(frame, IpProtocol.IGMP, ipv4, leave ? IgmpMessage.ALL_ROUTERS : (int) lo,
-                        1, 0xC0, true, true);
-                return;
-            }
-            int n = IgmpMessage.emitV3Report(memory, at, recordType, (int) lo);
-            pool.setData(frame, pool.dataOffset(frame), n);
-            output4(frame, IpProtocol.IGMP, ipv4, IgmpConstants.ALL_IGMPV3_ROUTERS, 1, 0xC0, true, true);
-        } else {
-            int n = MldMessage.emitV2Report(memory, at, recordType, hi, lo);
-            pool.setData(frame, pool.dataOffset(frame), n);
-            long dHi = MldMessage.ALL_MLDV2_ROUTERS_HI;
-            long dLo = MldMessage.ALL_MLDV2_ROUTERS_LO;
-            fillChecksum(IpProtocol.ICMPV6, at, n, false, ipv6Hi[0], ipv6Lo[0], dHi, dLo);
-            output6(frame, IpProtocol.ICMPV6, ipv6Hi[0], ipv6Lo[0], dHi, dLo, 1, 0, true, -1);
-        }
-    }
-
-    /**
-     * Answers a general (group 0) or group-specific query for one family with current-state records,
-     * each at a random time within the query's maximum response time (RFC 3376 section 5.2, RFC 3810
-     * section 6.2).
-     */
     void answerQuery(boolean v4, long groupHi, long groupLo, long maxResponseNanos) {
-        for (int i = 0; i < groups.size(); i++) {
-            long hi = groups.groupHi(i);
-            long lo = groups.groupLo(i);
-            if (IpAddress.isV4(hi, lo) != v4) {
-                continue;
-            }
-            boolean general = v4 ? (int) groupLo == 0 : groupHi == 0 && groupLo == 0;
-            if (general || (hi == groupHi && lo == groupLo)) {
-                long delay = maxResponseNanos <= 0 ? 0 : (random.nextLong() >>> 1) % maxResponseNanos;
-                groups.schedule(i, IgmpConstants.MODE_IS_EXCLUDE, now + delay, 1);
-            }
-        }
-    }
-
-    /** Sends membership reports that are due; returns the next due time. */
-    private long pollReports(long nowNanos) {
-        long next = Long.MAX_VALUE;
-        for (int i = 0; i < groups.size(); i++) {
-            if (groups.reportsLeft(i) == 0) {
-                continue;
-            }
-            if (nowNanos - groups.reportAt(i) >= 0) {
-                sendReport(groups.groupHi(i), groups.groupLo(i), groups.reportType(i));
-                groups.reported(i, nowNanos + 1 + random.nextInt(UNSOLICITED_REPORT_INTERVAL));
-                if (groups.reportsLeft(i) == 0) {
-                    continue;
-                }
-            }
-            next = Math.min(next, groups.reportAt(i));
-        }
-        return next;
+        membership.answerQuery(v4, groupHi, groupLo, maxResponseNanos);
     }
 
     /** Fires neighbour and reassembly timers and the transports' timers; returns the next deadline. */
@@ -763,7 +801,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         now = nowNanos;
         long next = neighbors.poll(nowNanos);
         next = Math.min(next, reassembler.poll(nowNanos));
-        next = Math.min(next, pollReports(nowNanos));
+        next = Math.min(next, membership.poll(nowNanos));
         for (int t = reassembler.takeTimeouts(); t > 0; t--) {
             counters.drop(DropReason.IP_REASSEMBLY_TIMEOUT);
         }
@@ -778,9 +816,12 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         return next;
     }
 
-    /** Returns every frame the interface holds (queued for resolution, unsent) to the pool. */
+    /** Returns every frame the interface holds (queued for resolution, unsent, looping to ourselves) to the pool. */
     public void close() {
         neighbors.clearAll();
+        if (localLoop != null) {
+            localLoop.close();
+        }
         for (int i = 0; i < txBurst.count(); i++) {
             cache.release(txBurst.get(i));
         }

@@ -60,6 +60,10 @@ final class TransportDelivery {
             }
             default -> { }
         }
+        if (meta.multicastOrBroadcast
+                && nif.groups.filtersOut(meta.destinationHi, meta.destinationLo, meta.sourceHi, meta.sourceLo)) {
+            return Verdict.drop(DropReason.IP_SOURCE_FILTERED);
+        }
         TransportHandler handler = nif.handlers[protocol];
         if (handler == null) {
             return Verdict.drop(protocol == IpProtocol.TCP ? DropReason.TCP_NO_SOCKET : DropReason.IP_UNKNOWN_PROTOCOL);

@@ -3,6 +3,24 @@
  * and output with fragmentation and reassembly, ICMP/ICMPv6, IGMP/MLD membership; all driven by the
  * stack's one thread and allocation-free after construction.
  *
+ * <p>Files: {@link io.flyover.stack.net.NetInterface} (link layer, addresses, output path, local
+ * delivery), {@link io.flyover.stack.net.Ipv4Input} and {@link io.flyover.stack.net.Ipv6Input} (input
+ * checks and ICMP), {@code TransportDelivery} (what both share before a transport), {@link
+ * io.flyover.stack.net.NeighborCache} (ARP and ND), {@link io.flyover.stack.net.RouteTable},
+ * {@link io.flyover.stack.net.Reassembler}, {@link io.flyover.stack.net.GroupMembership} (the interface's
+ * multicast filter per group) and {@code MembershipReports} (IGMPv3/MLDv2 reports and queries).
+ *
+ * <h2>Packets to ourselves</h2>
+ *
+ * <p>A packet to one of the stack's own addresses (or, with {@code StackConfig.Builder.loopback()}, to
+ * 127.0.0.0/8 or ::1, all of which the stack then owns) is never resolved nor sent: it gets an Ethernet
+ * header to our own MAC and goes round a {@code LoopbackDevice}, the device itself when it is one, else
+ * a private ring drained at each poll, and comes back as input on which our own and loopback addresses
+ * are allowed. From any other device 127.0.0.0/8 and ::1 are martians: a loopback source is
+ * {@code IP_BAD_SOURCE}, a loopback destination {@code IP_BAD_DESTINATION}; a stack that does not own
+ * them drops packets to them as {@code IP_NO_ROUTE}, and a loopback source towards anything but
+ * ourselves as {@code IP_BAD_SOURCE}. A loopback device carries nothing else (no ARP, ND, reports).
+ *
  * <h2>The transport seam (how TCP plugs in)</h2>
  *
  * <p><b>Input.</b> A transport implements {@link io.flyover.stack.net.TransportHandler} and is installed

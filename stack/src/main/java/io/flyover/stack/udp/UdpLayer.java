@@ -4,6 +4,7 @@ import io.flyover.stack.DropReason;
 import io.flyover.stack.RandomSource;
 import io.flyover.stack.StackCounters;
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.net.GroupMembership;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.net.IpMeta;
 import io.flyover.stack.net.NetInterface;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.BindException;
 import java.net.SocketException;
+import java.util.ArrayList;
 
 /**
  * UDP for one stack: the port table, demultiplexing (RFC 768; most specific socket for unicast, every
@@ -34,6 +36,11 @@ public final class UdpLayer implements TransportHandler {
     private final MemorySegment scratch = MemorySegment.ofArray(new byte[65_536]);
     private final UdpDatagram udp = new UdpDatagram();
     private int sockets;
+    /** Sockets with at least one multicast membership, merged into the interface state per group. */
+    private final ArrayList<UdpSocket> members = new ArrayList<>();
+    private final long[] mergedHi = new long[GroupMembership.MAX_SOURCES];
+    private final long[] mergedLo = new long[GroupMembership.MAX_SOURCES];
+    UdpReadinessListener readiness = UdpReadinessListener.NONE;
 
     public UdpLayer(NetInterface nif, RandomSource random, StackCounters counters, int receiveBufferBytes, int maxSockets) {
         this.nif = nif;
@@ -45,6 +52,12 @@ public final class UdpLayer implements TransportHandler {
 
     NetInterface nif() { return nif; }
 
+    /** Where sockets becoming readable are reported (the provider's selector); {@link UdpReadinessListener#NONE} by default. */
+    public void setReadinessListener(UdpReadinessListener listener) {
+        this.readiness = listener == null ? UdpReadinessListener.NONE : listener;
+    }
+
+    /** A new, unbound socket (as {@code Stack.openUdp()}). */
     public UdpSocket open() throws SocketException {
         if (sockets == maxSockets) {
             throw new SocketException("Too many open files");
@@ -147,13 +160,98 @@ public final class UdpLayer implements TransportHandler {
     private void loopBack(MemorySegment data, long offset, int length, long srcHi, long srcLo, int srcPort,
             long groupHi, long groupLo, int port) {
         for (UdpSocket o = byPort[port]; o != null; o = o.nextOnPort) {
-            if (o.isMember(groupHi, groupLo) && !o.connected
+            if (o.accepts(groupHi, groupLo, srcHi, srcLo) && !o.connected
                     && (IpAddress.isUnspecified(o.localHi, o.localLo) || (o.localHi == groupHi && o.localLo == groupLo))) {
                 if (!o.deliver(data, offset, length, srcHi, srcLo, srcPort)) {
                     counters.drop(DropReason.UDP_RECEIVE_QUEUE_FULL);
                 }
             }
         }
+    }
+
+    /**
+     * A socket's membership of a group changed: merges every socket's filter for the group into the
+     * interface state (RFC 3376 section 3.2, RFC 3810 section 4.2) and hands it to the interface, which
+     * reports the difference. If any socket is in EXCLUDE mode the interface is EXCLUDE with the sources
+     * every EXCLUDE socket blocks and no socket includes; otherwise INCLUDE with the union of the
+     * sockets' sources (if that outgrows {@link GroupMembership#MAX_SOURCES}, EXCLUDE with none: the
+     * sockets still filter for themselves).
+     */
+    void membershipChanged(UdpSocket changed, long gHi, long gLo) {
+        if (changed.memberships.groupCount() == 0) {
+            members.remove(changed);
+        } else if (!members.contains(changed)) {
+            members.add(changed);
+        }
+        int excluders = 0;
+        SocketMemberships firstExcluder = null;
+        for (int m = 0; m < members.size(); m++) {
+            SocketMemberships sm = members.get(m).memberships;
+            if (sm.isAnySource(gHi, gLo)) {
+                excluders++;
+                if (firstExcluder == null) {
+                    firstExcluder = sm;
+                }
+            }
+        }
+        boolean exclude = excluders > 0;
+        int n = 0;
+        if (exclude) {
+            for (int k = 0; k < firstExcluder.sourceCount(); k++) {
+                if (firstExcluder.sourceOf(k, gHi, gLo)
+                        && refusedByAll(gHi, gLo, firstExcluder.sourceHi(k), firstExcluder.sourceLo(k), excluders)) {
+                    mergedHi[n] = firstExcluder.sourceHi(k);
+                    mergedLo[n] = firstExcluder.sourceLo(k);
+                    n++;
+                }
+            }
+        } else {
+            union:
+            for (int m = 0; m < members.size(); m++) {
+                SocketMemberships sm = members.get(m).memberships;
+                for (int k = 0; k < sm.sourceCount(); k++) {
+                    if (!sm.sourceOf(k, gHi, gLo) || contains(mergedHi, mergedLo, n, sm.sourceHi(k), sm.sourceLo(k))) {
+                        continue;
+                    }
+                    if (n == mergedHi.length) {
+                        exclude = true; // too many to list: receive all, let the sockets filter
+                        n = 0;
+                        break union;
+                    }
+                    mergedHi[n] = sm.sourceHi(k);
+                    mergedLo[n] = sm.sourceLo(k);
+                    n++;
+                }
+            }
+        }
+        nif.setGroupState(gHi, gLo, exclude, mergedHi, mergedLo, n);
+    }
+
+    /** Whether every EXCLUDE socket blocks the source and no INCLUDE socket asks for it. */
+    private boolean refusedByAll(long gHi, long gLo, long sHi, long sLo, int excluders) {
+        int blocking = 0;
+        for (int m = 0; m < members.size(); m++) {
+            SocketMemberships sm = members.get(m).memberships;
+            if (!sm.isMember(gHi, gLo)) {
+                continue;
+            }
+            boolean listed = sm.hasSource(gHi, gLo, sHi, sLo);
+            if (sm.isAnySource(gHi, gLo)) {
+                blocking += listed ? 1 : 0;
+            } else if (listed) {
+                return false;
+            }
+        }
+        return blocking == excluders;
+    }
+
+    private static boolean contains(long[] hi, long[] lo, int n, long sHi, long sLo) {
+        for (int i = 0; i < n; i++) {
+            if (hi[i] == sHi && lo[i] == sLo) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isSubnetBroadcast(int address) {
@@ -174,6 +272,7 @@ public final class UdpLayer implements TransportHandler {
             if (s.connected && s.remotePort == dstPort && s.remoteHi == quotedIp.destinationHi
                     && s.remoteLo == quotedIp.destinationLo) {
                 s.pendingUnreachable = true;
+                readiness.onReadable(s); // the error is what the next receive answers
             }
         }
     }
@@ -196,7 +295,7 @@ public final class UdpLayer implements TransportHandler {
             int full = 0;
             for (UdpSocket s = byPort[dstPort]; s != null; s = s.nextOnPort) {
                 boolean wants = multicast
-                        ? s.isMember(ip.destinationHi, ip.destinationLo)
+                        ? s.accepts(ip.destinationHi, ip.destinationLo, ip.sourceHi, ip.sourceLo)
                                 && (IpAddress.isUnspecified(s.localHi, s.localLo) || (s.localHi == ip.destinationHi && s.localLo == ip.destinationLo))
                         : IpAddress.isUnspecified(s.localHi, s.localLo) || s.localLo == ip.destinationLo;
                 if (!wants || (s.connected && (s.remoteHi != ip.sourceHi || s.remoteLo != ip.sourceLo || s.remotePort != srcPort))) {

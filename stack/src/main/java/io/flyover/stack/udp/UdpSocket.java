@@ -31,9 +31,7 @@ public final class UdpSocket implements AutoCloseable {
     UdpSocket nextOnPort;
     /** Set by an ICMP port unreachable for our connected peer; reported by the next receive (as Linux does). */
     boolean pendingUnreachable;
-    private final long[] groupHi = new long[16];
-    private final long[] groupLo = new long[16];
-    private int groups;
+    final SocketMemberships memberships = new SocketMemberships();
 
     UdpSocket(UdpLayer layer, int receiveBufferBytes) {
         this.layer = layer;
@@ -130,47 +128,171 @@ public final class UdpSocket implements AutoCloseable {
     public int sourcePort() { return ring.lastSourcePort(); }
     public IpAddress source() { return new IpAddress(sourceHi(), sourceLo()); }
 
-    /** Joins a multicast group (IGMP/MLD report on the stack's first join of it); joining again does nothing. */
+    /**
+     * Joins a multicast group for every source (EXCLUDE mode, RFC 3376 section 3.1), as
+     * {@code DatagramChannel.join(group, interface)}; joining again does nothing.
+     *
+     * @throws IllegalArgumentException when {@code group} is not a multicast address
+     * @throws IllegalStateException when the socket has source-specific memberships of the group
+     *         (with the JDK's {@code MembershipRegistry} message)
+     * @throws SocketException when the socket or the interface has no room for another group
+     */
     public void join(IpAddress group) throws IOException {
         ensureOpen();
+        requireMulticast(group);
+        long gHi = group.hi(), gLo = group.lo();
+        if (memberships.isMember(gHi, gLo)) {
+            if (memberships.isAnySource(gHi, gLo)) {
+                return; // DatagramChannel.join answers the existing membership: joining twice is harmless
+            }
+            throw new IllegalStateException("Already a member to receive all packets");
+        }
+        requireRoomForGroup(gHi, gLo);
+        memberships.addGroup(gHi, gLo, true);
+        layer.membershipChanged(this, gHi, gLo);
+    }
+
+    /**
+     * Joins a multicast group for one more source (INCLUDE mode: only the joined sources are received),
+     * as {@code DatagramChannel.join(group, interface, source)} (IGMPv3/MLDv2 source-specific
+     * multicast); joining the same source again does nothing.
+     *
+     * @throws IllegalArgumentException when {@code group} is not multicast, or {@code source} is the
+     *         wildcard, multicast or of the other family (the JDK's checks and messages)
+     * @throws IllegalStateException when the socket is a member of the group for every source
+     * @throws SocketException when the socket (64 sources in all) or the interface has no room
+     */
+    public void join(IpAddress group, IpAddress source) throws IOException {
+        ensureOpen();
+        requireMulticast(group);
+        requireSource(group, source);
+        long gHi = group.hi(), gLo = group.lo();
+        boolean member = memberships.isMember(gHi, gLo);
+        if (member) {
+            if (memberships.isAnySource(gHi, gLo)) {
+                throw new IllegalStateException("Already have source-specific membership");
+            }
+            if (memberships.hasSource(gHi, gLo, source.hi(), source.lo())) {
+                return;
+            }
+        } else {
+            requireRoomForGroup(gHi, gLo);
+        }
+        if (!memberships.hasRoomForSource()) {
+            throw new SocketException("No buffer space available"); // ENOBUFS, as Linux past its source limit
+        }
+        if (!member) {
+            memberships.addGroup(gHi, gLo, false);
+        }
+        memberships.addSource(gHi, gLo, source.hi(), source.lo());
+        layer.membershipChanged(this, gHi, gLo);
+    }
+
+    /** Leaves a group altogether: the any-source membership with its blocks, or every joined source. */
+    public void leave(IpAddress group) {
+        if (memberships.removeGroup(group.hi(), group.lo())) {
+            layer.membershipChanged(this, group.hi(), group.lo());
+        }
+    }
+
+    /** Leaves one source of a source-specific membership ({@code MembershipKey.drop}); the last one ends it. */
+    public void leave(IpAddress group, IpAddress source) {
+        long gHi = group.hi(), gLo = group.lo();
+        if (memberships.isMember(gHi, gLo) && !memberships.isAnySource(gHi, gLo)
+                && memberships.removeSource(gHi, gLo, source.hi(), source.lo())) {
+            if (!memberships.hasSources(gHi, gLo)) {
+                memberships.removeGroup(gHi, gLo);
+            }
+            layer.membershipChanged(this, gHi, gLo);
+        }
+    }
+
+    /**
+     * Stops receiving the group's datagrams from {@code source} ({@code MembershipKey.block}); blocking
+     * again does nothing.
+     *
+     * @throws IllegalArgumentException when {@code source} is the wildcard, multicast or of the other family
+     * @throws IllegalStateException when the socket is not a member of the group for every source
+     *         ("key is source-specific" when its membership is source-specific)
+     * @throws SocketException when the socket has no room for another source (64 in all)
+     */
+    public void block(IpAddress group, IpAddress source) throws IOException {
+        requireSource(group, source);
+        long gHi = group.hi(), gLo = group.lo();
+        if (!memberships.isMember(gHi, gLo)) {
+            throw new IllegalStateException("not a member of " + group);
+        }
+        if (!memberships.isAnySource(gHi, gLo)) {
+            throw new IllegalStateException("key is source-specific");
+        }
+        if (memberships.hasSource(gHi, gLo, source.hi(), source.lo())) {
+            return;
+        }
+        if (!memberships.hasRoomForSource()) {
+            throw new SocketException("No buffer space available");
+        }
+        memberships.addSource(gHi, gLo, source.hi(), source.lo());
+        layer.membershipChanged(this, gHi, gLo);
+    }
+
+    /**
+     * Receives the group's datagrams from {@code source} again ({@code MembershipKey.unblock}).
+     *
+     * @throws IllegalStateException when the source is not blocked (the JDK's "not blocked")
+     */
+    public void unblock(IpAddress group, IpAddress source) {
+        long gHi = group.hi(), gLo = group.lo();
+        if (!memberships.isAnySource(gHi, gLo) || !memberships.removeSource(gHi, gLo, source.hi(), source.lo())) {
+            throw new IllegalStateException("not blocked");
+        }
+        layer.membershipChanged(this, gHi, gLo);
+    }
+
+    /** Whether the socket is a member of the group (for every source or for some). */
+    public boolean isMember(IpAddress group) {
+        return memberships.isMember(group.hi(), group.lo());
+    }
+
+    /** Whether a datagram to the group from the source passes this socket's filter. */
+    public boolean accepts(IpAddress group, IpAddress source) {
+        return memberships.accepts(group.hi(), group.lo(), source.hi(), source.lo());
+    }
+
+    boolean accepts(long gHi, long gLo, long sHi, long sLo) {
+        return memberships.accepts(gHi, gLo, sHi, sLo);
+    }
+
+    private static void requireMulticast(IpAddress group) {
         if (!group.isMulticast()) {
             throw new IllegalArgumentException("not a multicast address: " + group);
         }
-        if (isMember(group.hi(), group.lo())) {
-            return; // DatagramChannel.join answers the existing membership: joining twice is harmless
+    }
+
+    /** DatagramChannelImpl's checks of a source address, in its order and words. */
+    private static void requireSource(IpAddress group, IpAddress source) {
+        if (source.isUnspecified()) {
+            throw new IllegalArgumentException("Source address is a wildcard address");
         }
-        if (groups == groupHi.length) {
+        if (source.isMulticast()) {
+            throw new IllegalArgumentException("Source address is multicast address");
+        }
+        if (source.isV4() != group.isV4()) {
+            throw new IllegalArgumentException("Source address is different type to group");
+        }
+    }
+
+    private void requireRoomForGroup(long gHi, long gLo) throws SocketException {
+        if (!memberships.hasRoomForGroup() || !layer.nif().hasRoomForGroup(gHi, gLo)) {
             throw new SocketException("too many memberships");
         }
-        groupHi[groups] = group.hi();
-        groupLo[groups] = group.lo();
-        groups++;
-        layer.nif().joinGroup(group.hi(), group.lo());
-    }
-
-    public void leave(IpAddress group) {
-        for (int i = 0; i < groups; i++) {
-            if (groupHi[i] == group.hi() && groupLo[i] == group.lo()) {
-                groups--;
-                groupHi[i] = groupHi[groups];
-                groupLo[i] = groupLo[groups];
-                layer.nif().leaveGroup(group.hi(), group.lo());
-                return;
-            }
-        }
-    }
-
-    boolean isMember(long hi, long lo) {
-        for (int i = 0; i < groups; i++) {
-            if (groupHi[i] == hi && groupLo[i] == lo) {
-                return true;
-            }
-        }
-        return false;
     }
 
     boolean deliver(MemorySegment seg, long offset, int length, long srcHi, long srcLo, int srcPort) {
-        return ring.offer(seg, offset, length, srcHi, srcLo, srcPort);
+        if (!ring.offer(seg, offset, length, srcHi, srcLo, srcPort)) {
+            return false;
+        }
+        layer.readiness.onReadable(this);
+        return true;
     }
 
     private void ensureOpen() throws ClosedChannelException {
@@ -185,9 +307,10 @@ public final class UdpSocket implements AutoCloseable {
         if (closed) {
             return;
         }
-        while (groups > 0) {
-            groups--;
-            layer.nif().leaveGroup(groupHi[groups], groupLo[groups]);
+        while (memberships.groupCount() > 0) {
+            long gHi = memberships.groupHi(0), gLo = memberships.groupLo(0);
+            memberships.removeGroup(gHi, gLo);
+            layer.membershipChanged(this, gHi, gLo);
         }
         layer.unbind(this);
         closed = true;

@@ -28,6 +28,10 @@ public final class IgmpMessage {
     public static final int MODE_IS_EXCLUDE = 2;
     public static final int CHANGE_TO_INCLUDE = 3;
     public static final int CHANGE_TO_EXCLUDE = 4;
+    public static final int ALLOW_NEW_SOURCES = 5;
+    public static final int BLOCK_OLD_SOURCES = 6;
+    /** Bytes of a v3 group record before its sources (RFC 3376 section 4.2.4). */
+    public static final int V3_RECORD_HEADER = 8;
 
     /** 224.0.0.22: where IGMPv3 reports go. */
     public static final int ALL_IGMPV3_ROUTERS = 0xE000_0016;
@@ -86,6 +90,8 @@ public final class IgmpMessage {
     }
     public int recordType(long record) { return Bytes.u8(segment, record); }
     public int recordGroup(long record) { return Bytes.i32(segment, record + 4); }
+    public int recordSourceCount(long record) { return Bytes.u16(segment, record + 2); }
+    public int recordSource(long record, int k) { return Bytes.i32(segment, record + V3_RECORD_HEADER + 4L * k); }
 
     /** Writes a v2 report or leave (RFC 2236 section 2) for {@code group}; returns 8. */
     public static int emitV2(MemorySegment s, long offset, int type, int group) {
@@ -99,16 +105,36 @@ public final class IgmpMessage {
 
     /** Writes a v3 report with one record of {@code recordType} for {@code group}, no sources; returns 16. */
     public static int emitV3Report(MemorySegment s, long offset, int recordType, int group) {
+        emitV3ReportHeader(s, offset, 1);
+        emitV3RecordHeader(s, offset + V3_REPORT_FIRST_RECORD, recordType, group, 0);
+        finishV3Report(s, offset, 16);
+        return 16;
+    }
+
+    /** Writes a v3 report's header (RFC 3376 section 4.2) with {@code recordCount} records to follow at +8. */
+    public static void emitV3ReportHeader(MemorySegment s, long offset, int recordCount) {
         Bytes.u8(s, offset + TYPE, V3_REPORT);
         Bytes.u8(s, offset + 1, 0);
         Bytes.u16(s, offset + CHECKSUM, 0);
         Bytes.u16(s, offset + 4, 0);
-        Bytes.u16(s, offset + V3_REPORT_RECORDS, 1);
-        Bytes.u8(s, offset + 8, recordType);
-        Bytes.u8(s, offset + 9, 0);
-        Bytes.u16(s, offset + 10, 0);
-        Bytes.i32(s, offset + 12, group);
-        Bytes.u16(s, offset + CHECKSUM, Checksum.compute(s, offset, 16));
-        return 16;
+        Bytes.u16(s, offset + V3_REPORT_RECORDS, recordCount);
+    }
+
+    /**
+     * Writes a group record's header with no auxiliary data (RFC 3376 section 4.2.4); its
+     * {@code sourceCount} IPv4 sources follow at +8, 4 bytes each. Returns 8.
+     */
+    public static int emitV3RecordHeader(MemorySegment s, long at, int recordType, int group, int sourceCount) {
+        Bytes.u8(s, at, recordType);
+        Bytes.u8(s, at + 1, 0);
+        Bytes.u16(s, at + 2, sourceCount);
+        Bytes.i32(s, at + 4, group);
+        return V3_RECORD_HEADER;
+    }
+
+    /** Fills the checksum of a v3 report of {@code length} bytes written at {@code offset}. */
+    public static void finishV3Report(MemorySegment s, long offset, int length) {
+        Bytes.u16(s, offset + CHECKSUM, 0);
+        Bytes.u16(s, offset + CHECKSUM, Checksum.compute(s, offset, length));
     }
 }

@@ -74,19 +74,36 @@ public final class MldMessage {
     public int recordType(long record) { return Bytes.u8(segment, record); }
     public long recordGroupHi(long record) { return Bytes.i64(segment, record + 4); }
     public long recordGroupLo(long record) { return Bytes.i64(segment, record + 12); }
+    public int recordSourceCount(long record) { return Bytes.u16(segment, record + 2); }
+    public long recordSourceHi(long record, int k) { return Bytes.i64(segment, record + RECORD_HEADER + 16L * k); }
+    public long recordSourceLo(long record, int k) { return Bytes.i64(segment, record + RECORD_HEADER + 16L * k + 8); }
 
     /** Writes an MLDv2 report with one record, no sources, checksum zero (IP layer fills it); returns 28. */
     public static int emitV2Report(MemorySegment s, long offset, int recordType, long groupHi, long groupLo) {
+        emitV2ReportHeader(s, offset, 1);
+        return V2_REPORT_FIRST_RECORD + emitV2RecordHeader(s, offset + V2_REPORT_FIRST_RECORD, recordType, groupHi, groupLo, 0);
+    }
+
+    /** Writes an MLDv2 report's header (RFC 3810 section 5.2), checksum zero, {@code recordCount} records to follow at +8. */
+    public static void emitV2ReportHeader(MemorySegment s, long offset, int recordCount) {
         Bytes.u8(s, offset, Icmpv6Message.MLD_V2_REPORT);
         Bytes.u8(s, offset + 1, 0);
         Bytes.u16(s, offset + 2, 0);
         Bytes.u16(s, offset + 4, 0);
-        Bytes.u16(s, offset + V2_REPORT_RECORDS, 1);
-        Bytes.u8(s, offset + 8, recordType);
-        Bytes.u8(s, offset + 9, 0);
-        Bytes.u16(s, offset + 10, 0);
-        Bytes.i64(s, offset + 12, groupHi);
-        Bytes.i64(s, offset + 20, groupLo);
-        return 28;
+        Bytes.u16(s, offset + V2_REPORT_RECORDS, recordCount);
+    }
+
+    /**
+     * Writes a multicast address record's header with no auxiliary data (RFC 3810 section 5.2.4); its
+     * {@code sourceCount} sources follow at +20, 16 bytes each. Returns 20.
+     */
+    public static int emitV2RecordHeader(MemorySegment s, long at, int recordType, long groupHi, long groupLo,
+            int sourceCount) {
+        Bytes.u8(s, at, recordType);
+        Bytes.u8(s, at + 1, 0);
+        Bytes.u16(s, at + 2, sourceCount);
+        Bytes.i64(s, at + 4, groupHi);
+        Bytes.i64(s, at + 12, groupLo);
+        return RECORD_HEADER;
     }
 }

@@ -88,6 +88,7 @@ public final class ImpairedDevice implements NetDevice, Pollable {
     @Override public String name() { return name; }
     @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
     @Override public FramePool pool() { return inner.pool(); }
+    @Override public boolean isLoopback() { return inner.isLoopback(); }
     @Override public void addFlowRule(FlowRule rule) { inner.addFlowRule(rule); }
     @Override public void removeFlowRule(FlowRule rule) { inner.removeFlowRule(rule); }
 
