@@ -59,6 +59,17 @@ class SystemPropertyEntryTest {
     }
 
     @Test
+    void withLoopbackOffloadAnUnmodifiedProgramRunsOverFlyover() throws Exception {
+        String out = run(childCommand(ChildJvmMain.class.getName(),
+                "-Djava.nio.channels.spi.SelectorProvider=" + FlyoverSelectorProvider.class.getName(),
+                "-Dflyover.loopback.offload=true", "-Dflyover.idle=sleep"));
+        assertTrue(out.contains("echo=hello"), out);
+        assertTrue(out.contains("tcp_server offload=1 kernel=0"), out);
+        assertTrue(out.contains("tcp_client offload=1 kernel=0"), out);
+        assertTrue(out.contains("accepted offload=1 kernel=0"), out);
+    }
+
+    @Test
     void theServicesFileMakesFlyoverTheDefaultOnTheClassPath() throws Exception {
         String out = run(childCommand(ChildJvmMain.class.getName(), "-Dflyover.idle=sleep"));
         assertTrue(out.contains("echo=hello"), out);

@@ -318,7 +318,6 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             UdpSocket s = rt.stack().openUdp();
             applyTo(s);
             s.attachment = this;
-            rt.watchDatagrams(s);
             return new Part(rt, s);
         } finally {
             rt.unlock();
@@ -329,7 +328,6 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         StackRuntime rt = p.runtime();
         rt.lock();
         try {
-            rt.unwatchDatagrams(p.socket());
             p.socket().attachment = null;
             if (p.socket().isBound()) {
                 network.listeners().remove(rt, ListenerDirectory.Protocol.UDP,
@@ -972,7 +970,6 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 rt.pollLocked();
                 n = target == null ? p.socket().send(seg, 0, len) : p.socket().sendTo(seg, 0, len, hi, lo, port);
             }
-            rt.checkDatagrams(); // a datagram to ourselves (multicast loop) is readable at once
         } finally {
             rt.unlock();
         }
@@ -1148,16 +1145,17 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 network.counters().decided(SocketRole.UDP_RECEIVER, OffloadPath.KERNEL);
                 return m;
             }
-            if (source != null) {
-                throw new UnsupportedOperationException("source-specific multicast is not available on Flyover sockets yet");
-            }
             part.runtime().lock();
             try {
-                part.socket().join(IpAddress.of(group));
+                if (source == null) {
+                    part.socket().join(IpAddress.of(group));
+                } else {
+                    part.socket().join(IpAddress.of(group), IpAddress.of(source));
+                }
             } finally {
                 part.runtime().unlock();
             }
-            FlyoverMembershipKey m = new FlyoverMembershipKey(this, group, interf, null, part, null);
+            FlyoverMembershipKey m = new FlyoverMembershipKey(this, group, interf, source, part, null);
             memberships.add(m);
             network.counters().decided(SocketRole.UDP_RECEIVER, OffloadPath.OFFLOAD);
             return m;
@@ -1187,17 +1185,51 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         return m;
     }
 
-    /** A membership key was dropped: leave the group on its Flyover socket. */
+    /** A membership key was dropped: leave the group (or its one source) on its Flyover socket. */
     void drop(FlyoverMembershipKey m, Part part) {
         synchronized (stateLock) {
             memberships.remove(m);
             if (part != null && isOpen()) {
                 part.runtime().lock();
                 try {
-                    part.socket().leave(IpAddress.of(m.group()));
+                    if (m.sourceAddress() == null) {
+                        part.socket().leave(IpAddress.of(m.group()));
+                    } else {
+                        part.socket().leave(IpAddress.of(m.group()), IpAddress.of(m.sourceAddress()));
+                    }
                 } finally {
                     part.runtime().unlock();
                 }
+            }
+        }
+    }
+
+    /** {@code MembershipKey.block} of an any-source membership on a Flyover socket. */
+    void block(FlyoverMembershipKey m, Part part, InetAddress source) throws IOException {
+        synchronized (stateLock) {
+            if (!m.isValid()) {
+                throw new IllegalStateException("key is no longer valid");
+            }
+            part.runtime().lock();
+            try {
+                part.socket().block(IpAddress.of(m.group()), IpAddress.of(source));
+            } finally {
+                part.runtime().unlock();
+            }
+        }
+    }
+
+    /** {@code MembershipKey.unblock} on a Flyover socket. */
+    void unblock(FlyoverMembershipKey m, Part part, InetAddress source) {
+        synchronized (stateLock) {
+            if (!m.isValid()) {
+                throw new IllegalStateException("key is no longer valid");
+            }
+            part.runtime().lock();
+            try {
+                part.socket().unblock(IpAddress.of(m.group()), IpAddress.of(source));
+            } finally {
+                part.runtime().unlock();
             }
         }
     }

@@ -64,7 +64,8 @@ final class FlyoverMembershipKey extends MembershipKey {
         if (this.source != null) {
             throw new IllegalStateException("key is source-specific");
         }
-        throw new UnsupportedOperationException("source filtering is not available on Flyover sockets yet");
+        channel.block(this, part, source);
+        return this;
     }
 
     @Override
@@ -73,7 +74,8 @@ final class FlyoverMembershipKey extends MembershipKey {
             kernelKey.unblock(source);
             return this;
         }
-        throw new IllegalStateException("not blocked");
+        channel.unblock(this, part, source);
+        return this;
     }
 
     @Override

@@ -7,8 +7,6 @@ import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
 import io.flyover.stack.tcp.TcpReadinessListener;
-import io.flyover.stack.udp.UdpSocket;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -23,9 +21,8 @@ import org.agrona.concurrent.IdleStrategy;
  * and retransmissions run while the application does not call in; a thread waiting in {@code select()}
  * or a blocking read try-locks and polls the stack itself before it parks (run to completion, as XLIO).
  *
- * <p>Readiness reported by the stack (TCP through {@link TcpReadinessListener}, UDP by a check after each
- * poll of the sockets someone waits on) is passed to the socket's {@link SocketEvents} attachment, which
- * wakes parked threads and selectors.
+ * <p>Readiness reported by the stack (its TCP and UDP readiness listeners) is passed to the socket's
+ * {@link SocketEvents} attachment, which wakes parked threads and selectors.
  */
 public final class StackRuntime implements AutoCloseable {
     private final String interfaceName;
@@ -33,13 +30,11 @@ public final class StackRuntime implements AutoCloseable {
     private final boolean loopback;
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
-    private final CopyOnWriteArrayList<UdpSocket> watchedDatagrams = new CopyOnWriteArrayList<>();
     private final AutoCloseable onClose;
     private final java.util.Set<Integer> reservedTcpPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicInteger nextEphemeral =
             new java.util.concurrent.atomic.AtomicInteger((int) (System.nanoTime() & 0x3FFF));
     private AgentRunner agentRunner;
-    private long lastReceived = -1;
     private volatile long polls;
     private volatile boolean closed;
 
@@ -57,6 +52,7 @@ public final class StackRuntime implements AutoCloseable {
         this.clock = clock;
         this.onClose = onClose;
         stack.tcp().setReadinessListener(new Readiness());
+        stack.udp().setReadinessListener(socket -> Readiness.notify(socket.attachment, SocketEvents.READABLE));
     }
 
     /** Starts the background stack thread (a daemon) with the given idle strategy. */
@@ -153,8 +149,7 @@ public final class StackRuntime implements AutoCloseable {
     }
 
     /**
-     * Polls the stack once (receive, timers, transmit) and reports datagrams to their waiters; the lock
-     * must be held. Returns whether anything was received or sent.
+     * Polls the stack once (receive, timers, transmit); the lock must be held. Returns whether anything was received or sent.
      */
     public boolean pollLocked() {
         assert lock.isHeldByCurrentThread();
@@ -165,11 +160,6 @@ public final class StackRuntime implements AutoCloseable {
         long before = c.rxFrames() + c.txFrames();
         stack.poll(clock.getAsLong());
         polls++;
-        long received = c.rxConsumed();
-        if (received != lastReceived) {
-            lastReceived = received;
-            checkDatagrams();
-        }
         return c.rxFrames() + c.txFrames() != before;
     }
 
@@ -190,29 +180,6 @@ public final class StackRuntime implements AutoCloseable {
         assert lock.isHeldByCurrentThread();
         if (!closed) {
             stack.flush();
-        }
-    }
-
-    /**
-     * Asks to be told (through its {@link SocketEvents} attachment) when a datagram is queued on
-     * {@code socket}; until the stack reports UDP readiness itself, each poll checks the watched sockets.
-     */
-    public void watchDatagrams(UdpSocket socket) {
-        if (!watchedDatagrams.contains(socket)) {
-            watchedDatagrams.add(socket);
-        }
-    }
-
-    public void unwatchDatagrams(UdpSocket socket) {
-        watchedDatagrams.remove(socket);
-    }
-
-    /** Reports queued datagrams of watched sockets (lock held): after polls and after local deliveries. */
-    public void checkDatagrams() {
-        for (UdpSocket s : watchedDatagrams) {
-            if (s.hasDatagram() && s.attachment instanceof SocketEvents e) {
-                e.onStackEvent(SocketEvents.READABLE);
-            }
         }
     }
 
@@ -277,7 +244,7 @@ public final class StackRuntime implements AutoCloseable {
             notify(l.attachment, SocketEvents.ACCEPTABLE);
         }
 
-        private static void notify(Object attachment, int events) {
+        static void notify(Object attachment, int events) {
             if (attachment instanceof SocketEvents e) {
                 e.onStackEvent(events);
             }
