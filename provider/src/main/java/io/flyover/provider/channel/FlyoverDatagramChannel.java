@@ -82,6 +82,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     private volatile Thread writer;
     private Selector waitSelector;
     private volatile boolean waitingInKernel;
+    /** Bumped by every datagram event and by close: the Flyover sockets are locked only when it moved. */
+    private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
     private volatile FlyoverKey[] keys = NO_KEYS;
     private final List<FlyoverMembershipKey> memberships = new ArrayList<>();
     private DatagramSocket socket;
@@ -617,15 +619,18 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                         reader = Thread.currentThread();
                     }
                 }
-                result = tryReceive(dst, dsts, offset, length, connectedRead);
+                int seen = eventSeq.get();
+                result = tryReceive(dst, dsts, offset, length, connectedRead, true);
                 if (blocking) {
                     long deadline = timeoutNanos == 0 ? 0 : System.nanoTime() + timeoutNanos;
                     long spinEnd = Waits.spinEnd(network.spinNanos());
                     while (result == null && isOpen()) {
-                        if (!awaitReadable(spinEnd, deadline)) {
+                        if (!awaitReadable(seen, spinEnd, deadline)) {
                             throw new SocketTimeoutException("Receive timed out");
                         }
-                        result = tryReceive(dst, dsts, offset, length, connectedRead);
+                        int now = eventSeq.get();
+                        result = tryReceive(dst, dsts, offset, length, connectedRead, now != seen);
+                        seen = now;
                     }
                 }
             } finally {
@@ -644,17 +649,17 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     }
 
     /** One attempt on the Flyover sockets (then the kernel's): the sender or byte count, or null for none. */
-    private Object tryReceive(ByteBuffer dst, ByteBuffer[] dsts, int offset, int length, boolean connectedRead)
-            throws IOException {
+    private Object tryReceive(ByteBuffer dst, ByteBuffer[] dsts, int offset, int length, boolean connectedRead,
+            boolean flyover) throws IOException {
         Part connected = connectedPart;
         boolean isConnected = remoteAddress != null;
         if (isConnected) {
             if (connected != null) {
-                return receiveFrom(connected, dst, dsts, offset, length, connectedRead);
+                return flyover ? receiveFrom(connected, dst, dsts, offset, length, connectedRead) : null;
             }
             return kernelReceive(dst, dsts, offset, length, connectedRead);
         }
-        List<Part> ps = parts;
+        List<Part> ps = flyover ? parts : List.of();
         int count = ps.size();
         for (int i = 0; i < count; i++) {
             Part p = ps.get((nextPart + i) % count);
@@ -764,7 +769,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     }
 
     /** Spin-polls, then waits in the kernel shadow's selector or parks; false when the deadline passed. */
-    private boolean awaitReadable(long spinEnd, long deadline) throws IOException {
+    private boolean awaitReadable(int seen, long spinEnd, long deadline) throws IOException {
         long now = System.nanoTime();
         if (deadline != 0 && now - deadline >= 0) {
             return false;
@@ -776,7 +781,12 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         }
         DatagramChannel k = kernel;
         if (k == null || (remoteAddress != null && connectedPart != null)) {
-            return Waits.pause(this, null, spinEnd, deadline);
+            while (eventSeq.get() == seen && isOpen()) {
+                if (!Waits.pause(this, null, spinEnd, deadline)) {
+                    return false;
+                }
+            }
+            return true;
         }
         Selector sel = waitSelector();
         waitingInKernel = true;
@@ -1257,6 +1267,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         for (Part p : ps) {
             closePart(p);
         }
+        eventSeq.incrementAndGet();
         LockSupport.unpark(reader);
         LockSupport.unpark(writer);
         if (sel != null) {
@@ -1355,6 +1366,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         if ((events & READABLE) == 0) {
             return;
         }
+        eventSeq.incrementAndGet();
         Thread t = reader;
         if (t != null) {
             LockSupport.unpark(t);

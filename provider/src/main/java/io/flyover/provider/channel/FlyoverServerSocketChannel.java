@@ -67,6 +67,8 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
     /** Where a blocking accept waits on the shadow and Flyover at once; made on first need. */
     private Selector waitSelector;
     private volatile boolean waitingInKernel;
+    /** Bumped by every accept event and by close: the Flyover listeners are locked only when it moved. */
+    private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
     private volatile FlyoverKey[] keys = NO_KEYS;
     private ServerSocket socket;
 
@@ -279,15 +281,18 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                         acceptor = Thread.currentThread();
                     }
                 }
-                accepted = tryAccept();
+                int seen = eventSeq.get();
+                accepted = tryAccept(true);
                 if (blocking) {
                     long deadline = timeoutNanos == 0 ? 0 : System.nanoTime() + timeoutNanos;
                     long spinEnd = Waits.spinEnd(network.spinNanos());
                     while (accepted == null && isOpen()) {
-                        if (!awaitAcceptable(spinEnd, deadline)) {
+                        if (!awaitAcceptable(seen, spinEnd, deadline)) {
                             throw new SocketTimeoutException("Accept timed out");
                         }
-                        accepted = tryAccept();
+                        int now = eventSeq.get();
+                        accepted = tryAccept(now != seen);
+                        seen = now;
                     }
                 }
             } finally {
@@ -330,11 +335,11 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
         return FlyoverSocketChannel.acceptedKernel(provider(), network, kernelProvider, family, s);
     }
 
-    /** One attempt on every listener, Flyover ones first in turn, then the kernel shadow. */
-    private SocketChannel tryAccept() throws IOException {
+    /** One attempt on every listener, Flyover ones (when {@code flyover}) first in turn, then the kernel shadow. */
+    private SocketChannel tryAccept(boolean flyover) throws IOException {
         List<Listening> ls;
         synchronized (stateLock) {
-            ls = listening;
+            ls = flyover ? listening : List.of();
             int count = ls.size();
             for (int i = 0; i < count; i++) {
                 Listening l = ls.get((nextListener + i) % count);
@@ -395,7 +400,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
     }
 
     /** Spin-polls, then waits in the kernel shadow's selector or parks; false when the deadline passed. */
-    private boolean awaitAcceptable(long spinEnd, long deadline) throws IOException {
+    private boolean awaitAcceptable(int seen, long spinEnd, long deadline) throws IOException {
         long now = System.nanoTime();
         if (deadline != 0 && now - deadline >= 0) {
             return false;
@@ -407,7 +412,12 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
         }
         ServerSocketChannel k = kernel;
         if (k == null) {
-            return Waits.pause(this, null, spinEnd, deadline);
+            while (eventSeq.get() == seen && isOpen()) {
+                if (!Waits.pause(this, null, spinEnd, deadline)) {
+                    return false;
+                }
+            }
+            return true;
         }
         Selector sel = waitSelector();
         waitingInKernel = true;
@@ -448,6 +458,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             sel = waitSelector;
             waitSelector = null;
         }
+        eventSeq.incrementAndGet();
         Thread t = acceptor;
         if (t != null) {
             LockSupport.unpark(t);
@@ -527,6 +538,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
         if ((events & ACCEPTABLE) == 0) {
             return;
         }
+        eventSeq.incrementAndGet();
         Thread t = acceptor;
         if (t != null) {
             LockSupport.unpark(t);

@@ -82,6 +82,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private volatile boolean connectionReset;
     private volatile Thread reader;
     private volatile Thread writer;
+    /** Bumped by every stack event, close and shutdown: a waiting thread touches the stack lock only when it moved. */
+    private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
     private volatile FlyoverKey[] keys = NO_KEYS;
     private Socket socket;
 
@@ -444,6 +446,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 begin();
             }
             IpAddress remoteIp = IpAddress.of(isa.getAddress());
+            if (isa.getPort() == 0) {
+                throw new java.net.ConnectException("Connection refused"); // as Linux answers a connect to port 0
+            }
             synchronized (stateLock) {
                 ensureOpen();
                 state = ST_PENDING;
@@ -556,18 +561,32 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
 
     private boolean awaitConnect(long deadline) throws IOException {
         long spinEnd = Waits.spinEnd(network.spinNanos());
-        StackRuntime rt = runtime;
         for (;;) {
+            int seen = eventSeq.get();
             if (checkConnect()) {
                 return true;
             }
             if (!isOpen()) {
                 return false;
             }
-            if (!Waits.pause(this, rt, spinEnd, deadline)) {
+            if (!awaitEvent(seen, spinEnd, deadline)) {
                 throw new SocketTimeoutException("Connect timed out");
             }
         }
+    }
+
+    /**
+     * Waits until a stack event (or close, or shutdown) for this socket happens after {@code seen} was
+     * read: spinning (polling the stack itself) until {@code spinEnd}, then parked. False at the deadline.
+     */
+    private boolean awaitEvent(int seen, long spinEnd, long deadline) {
+        StackRuntime rt = runtime;
+        while (eventSeq.get() == seen && isOpen()) {
+            if (!Waits.pause(this, rt, spinEnd, deadline)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -697,14 +716,16 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 if (inputClosed) {
                     return -1;
                 }
+                int seen = eventSeq.get();
                 n = tryRead(dst, dsts, offset, length);
                 if (blocking && n == 0 && wantsBytes(dst, dsts, offset, length)) {
                     long deadline = timeoutNanos == 0 ? 0 : System.nanoTime() + timeoutNanos;
                     long spinEnd = Waits.spinEnd(network.spinNanos());
                     while (n == 0 && isOpen() && !inputClosed) {
-                        if (!Waits.pause(this, runtime, spinEnd, deadline)) {
+                        if (!awaitEvent(seen, spinEnd, deadline)) {
                             throw new SocketTimeoutException("Read timed out");
                         }
+                        seen = eventSeq.get();
                         n = tryRead(dst, dsts, offset, length);
                     }
                 }
@@ -855,14 +876,15 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 } else if (outputClosed) {
                     throw new IOException("Broken pipe");
                 }
+                int seen = eventSeq.get();
                 total = tryWrite(src, srcs, offset, length);
                 if (blocking) {
                     long spinEnd = Waits.spinEnd(network.spinNanos());
                     while (wantsBytes(src, srcs, offset, length) && isOpen() && !outputClosed) {
+                        awaitEvent(seen, spinEnd, 0);
+                        seen = eventSeq.get();
                         long n = tryWrite(src, srcs, offset, length);
-                        if (n == 0) {
-                            Waits.pause(this, runtime, spinEnd, 0);
-                        } else {
+                        if (n > 0) {
                             total += n;
                             spinEnd = Waits.spinEnd(network.spinNanos());
                         }
@@ -954,6 +976,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             }
             if (!inputClosed) {
                 inputClosed = true;
+                eventSeq.incrementAndGet();
                 LockSupport.unpark(reader);
             }
         }
@@ -982,6 +1005,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     rt.unlock();
                 }
                 outputClosed = true;
+                eventSeq.incrementAndGet();
                 LockSupport.unpark(writer);
             }
         }
@@ -1069,6 +1093,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 lingerUntilSent(rt);
             }
         }
+        eventSeq.incrementAndGet();
         LockSupport.unpark(reader);
         LockSupport.unpark(writer);
         if (failure != null) {
@@ -1193,6 +1218,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
 
     @Override
     public void onStackEvent(int events) {
+        eventSeq.incrementAndGet();
         Thread t;
         if ((events & (READABLE | CONNECTED)) != 0 && (t = reader) != null) {
             LockSupport.unpark(t);

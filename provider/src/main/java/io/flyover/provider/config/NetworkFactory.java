@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  * by {@code ServiceLoader}), the loopback stack ({@code flyover.loopback.offload}), their stack threads.
  */
 public final class NetworkFactory {
-    /** Default {@code flyover.spin.nanos}: a short spin before parking, cheap on a shared machine. */
-    public static final long DEFAULT_SPIN_NANOS = 10_000;
+    /** Default {@code flyover.spin.nanos}: park at once (spinning pays only on cores the application owns). */
+    public static final long DEFAULT_SPIN_NANOS = 0;
 
     private NetworkFactory() {}
 

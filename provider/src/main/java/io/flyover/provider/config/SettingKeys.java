@@ -8,7 +8,7 @@ public final class SettingKeys {
     public static final String LOOPBACK_OFFLOAD = "flyover.loopback.offload";
     /** How a stack thread waits when idle: busy-spin, yield, backoff (default) or sleep. */
     public static final String IDLE = "flyover.idle";
-    /** How long a thread blocked in select, read, accept or connect polls the stack itself before parking (default 10000). */
+    /** How long a thread blocked in select, read, accept or connect polls the stack itself before parking (default 0: park at once; spin only on dedicated cores). */
     public static final String SPIN_NANOS = "flyover.spin.nanos";
     /** Offload rules text ({@code io.flyover.provider.policy.OffloadRules} syntax; lines or ';'-separated). */
     public static final String RULES = "flyover.rules";

@@ -163,9 +163,12 @@ public final class StackRuntime implements AutoCloseable {
         return c.rxFrames() + c.txFrames() != before;
     }
 
-    /** Polls when the lock is free; never waits for it. Returns whether the poll did work. */
+    /**
+     * Polls when the lock is free and nobody waits for it (a spinning thread must not starve an
+     * application thread queued for the lock); never waits. Returns whether the poll did work.
+     */
     public boolean tryPoll() {
-        if (!lock.tryLock()) {
+        if (lock.hasQueuedThreads() || !lock.tryLock()) {
             return false;
         }
         try {
@@ -175,11 +178,18 @@ public final class StackRuntime implements AutoCloseable {
         }
     }
 
-    /** Sends output queued by the application (the lock must be held). */
+    /**
+     * Sends output queued by the application (the lock must be held). On the loopback stack the packets
+     * are also delivered at once, as the kernel's loopback runs the receive path inside the send: the
+     * peer socket is readable (and its waiter woken) when this returns.
+     */
     public void flushLocked() {
         assert lock.isHeldByCurrentThread();
         if (!closed) {
             stack.flush();
+            if (loopback) {
+                pollLocked();
+            }
         }
     }
 
