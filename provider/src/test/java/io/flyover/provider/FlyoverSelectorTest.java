@@ -229,6 +229,33 @@ class FlyoverSelectorTest {
     }
 
     @Test
+    void interruptWhileWaitingInTheInnerSelectorEndsTheSelect() throws Exception {
+        // With a kernel channel registered the select waits in the inner JDK selector, whose own interrupt
+        // hook replaces this selector's: the interrupt must still end the select, once.
+        Pipe pipe = hosts.a.openPipe();
+        try (Selector sel = hosts.a.openSelector()) {
+            pipe.source().configureBlocking(false);
+            pipe.source().register(sel, SelectionKey.OP_READ);
+            AtomicReference<Object> result = new AtomicReference<>();
+            Thread t = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    result.set(sel.select() + " " + Thread.currentThread().isInterrupted());
+                } catch (Throwable e) {
+                    result.set(e);
+                }
+            });
+            waitUntilBlocked(t);
+            t.interrupt();
+            t.join(10_000);
+            assertFalse(t.isAlive(), "select returned");
+            assertEquals("0 true", result.get());
+        } finally {
+            pipe.source().close();
+            pipe.sink().close();
+        }
+    }
+
+    @Test
     void cancelledKeysAreDeregisteredAtTheNextSelect() throws Exception {
         SocketChannel[] p = pair();
         try (Selector sel = hosts.a.openSelector()) {

@@ -243,8 +243,8 @@ public final class FlyoverSelector extends AbstractSelector {
                 }
                 n = finishPass(action);
                 boolean woken = wakeupPending.getAndSet(false);
-                if (n > 0 || !blocking || woken || !isOpen()) {
-                    break;
+                if (n > 0 || !blocking || woken || !isOpen() || Thread.currentThread().isInterrupted()) {
+                    break; // an inner JDK select replaces our interrupt hook with its own: check the status too
                 }
                 long now = System.nanoTime();
                 if (now >= deadline) {
