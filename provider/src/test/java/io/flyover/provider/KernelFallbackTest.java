@@ -192,4 +192,63 @@ class KernelFallbackTest {
             }
         }
     }
+
+    @Test
+    void interruptOfAnAcceptWaitingOnBothPathsClosesTheServer() throws Exception {
+        ServerSocketChannel server = hosts.a.openServerSocketChannel().bind(null); // Flyover listener + kernel shadow
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                outcome.set(server.accept());
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+        FlyoverSelectorTest.waitUntilBlocked(t);
+        t.interrupt();
+        t.join(10_000);
+        assertTrue(outcome.get() instanceof java.nio.channels.ClosedByInterruptException, String.valueOf(outcome.get()));
+        assertFalse(server.isOpen());
+    }
+
+    @Test
+    void acceptWaitingOnBothPathsIsWokenByAFlyoverConnection() throws Exception {
+        try (ServerSocketChannel server = hosts.a.openServerSocketChannel().bind(null)) {
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    outcome.set(server.accept());
+                } catch (Throwable e) {
+                    outcome.set(e);
+                }
+            });
+            FlyoverSelectorTest.waitUntilBlocked(t);
+            try (SocketChannel client = hosts.b.openSocketChannel()) {
+                client.connect(new InetSocketAddress(TwoHosts.A4, port));
+                t.join(10_000);
+                SocketChannel accepted = (SocketChannel) outcome.get();
+                assertTrue(((FlyoverSocketChannel) accepted).isOffloaded());
+                accepted.close();
+            }
+        }
+    }
+
+    @Test
+    void interruptOfAReceiveWaitingOnBothPathsClosesTheChannel() throws Exception {
+        java.nio.channels.DatagramChannel ch = hosts.a.openDatagramChannel().bind(null);
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                outcome.set(ch.receive(ByteBuffer.allocate(8)));
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+        FlyoverSelectorTest.waitUntilBlocked(t);
+        t.interrupt();
+        t.join(10_000);
+        assertTrue(outcome.get() instanceof java.nio.channels.ClosedByInterruptException, String.valueOf(outcome.get()));
+        assertFalse(ch.isOpen());
+    }
 }
