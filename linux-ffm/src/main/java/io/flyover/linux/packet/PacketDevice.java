@@ -5,6 +5,7 @@ import io.flyover.linux.sys.Libc;
 import io.flyover.linux.sys.NetInterface;
 import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FrameCache;
+import io.flyover.stack.buffer.FrameFlags;
 import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.NetDevice;
@@ -62,6 +63,14 @@ public final class PacketDevice implements NetDevice {
 
     private static final int TP_STATUS_KERNEL = 0;
     private static final int TP_STATUS_USER = 1;
+    /**
+     * A frame generated on this host (CHECKSUM_PARTIAL: a veth peer, or our own kernel): its TCP/UDP
+     * checksum holds only the pseudo-header sum, to be completed by hardware it will never reach; the
+     * kernel trusts such a frame, and so does the stack.
+     */
+    private static final int TP_STATUS_CSUMNOTREADY = 1 << 3;
+    /** The NIC (or the kernel) already verified the TCP/UDP checksum (CHECKSUM_UNNECESSARY), Linux 4.2+. */
+    private static final int TP_STATUS_CSUM_VALID = 1 << 7;
     // struct tpacket_block_desc { u32 version; u32 offset_to_priv; struct tpacket_hdr_v1 hdr; }
     private static final long BLOCK_STATUS = 8;
     private static final long BLOCK_NUM_PKTS = 12;
@@ -69,11 +78,14 @@ public final class PacketDevice implements NetDevice {
     // struct tpacket3_hdr
     private static final long PKT_NEXT_OFFSET = 0;
     private static final long PKT_SNAPLEN = 12;
+    private static final long PKT_LEN = 16;
+    private static final long PKT_STATUS = 20;
     private static final long PKT_MAC = 24;
     /** The sockaddr_ll after TPACKET_ALIGN(sizeof(struct tpacket3_hdr)); sll_pkttype at +10. */
     private static final long PKT_SLL_PKTTYPE = 48 + 10;
     // struct tpacket2_hdr { u32 tp_status; u32 tp_len; u32 tp_snaplen; u16 tp_mac; u16 tp_net; ... } (32 bytes)
     private static final long V2_STATUS = 0;
+    private static final long V2_LEN = 4;
     private static final long V2_SNAPLEN = 8;
     private static final long V2_MAC = 12;
     /** The sockaddr_ll after TPACKET_ALIGN(sizeof(struct tpacket2_hdr)); sll_pkttype at +10. */
@@ -213,7 +225,8 @@ public final class PacketDevice implements NetDevice {
                     break; // pool exhausted: leave the frame in the ring for the next call
                 }
                 copyOut(packet, ring.get(ValueLayout.JAVA_INT, packet + V2_SNAPLEN),
-                        Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, packet + V2_MAC)), frame);
+                        ring.get(ValueLayout.JAVA_INT, packet + V2_LEN),
+                        Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, packet + V2_MAC)), status, frame);
                 into.add(frame);
                 received++;
             }
@@ -223,15 +236,23 @@ public final class PacketDevice implements NetDevice {
         return received;
     }
 
-    private void copyOut(long packet, int length, int mac, int frame) {
+    /**
+     * Copies a ring frame into a pool frame and carries the kernel's checksum verdict over as
+     * {@link FrameFlags#RX_L4_CHECKSUM_GOOD}. A frame longer than the ring slot or the pool frame (a
+     * GRO or TSO super-packet) arrives cut short and is counted in {@link #truncatedFrames()}.
+     */
+    private void copyOut(long packet, int length, int wireLength, int mac, int status, int frame) {
         int offset = pool.headroom();
         int room = pool.capacityFrom(offset);
-        if (length > room) {
+        if (length > room || wireLength > length) {
             truncatedFrames++;
-            length = room;
+            length = Math.min(length, room);
         }
         MemorySegment.copy(ring, packet + mac, region, pool.frameBase(frame) + offset, length);
         pool.setData(frame, offset, length);
+        if ((status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) != 0) {
+            pool.setFlags(frame, FrameFlags.RX_L4_CHECKSUM_GOOD);
+        }
     }
 
     /** TPACKET_V3: whole blocks, frames within them chained by tp_next_offset. */
@@ -259,7 +280,9 @@ public final class PacketDevice implements NetDevice {
                     break; // pool exhausted: leave the frame in the ring for the next call
                 }
                 copyOut(packet, ring.get(ValueLayout.JAVA_INT, packet + PKT_SNAPLEN),
-                        Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, packet + PKT_MAC)), frame);
+                        ring.get(ValueLayout.JAVA_INT, packet + PKT_LEN),
+                        Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, packet + PKT_MAC)),
+                        ring.get(ValueLayout.JAVA_INT, packet + PKT_STATUS), frame);
                 into.add(frame);
                 received++;
             }
@@ -309,7 +332,7 @@ public final class PacketDevice implements NetDevice {
     public int fd() { return fd; }
 
     public long receivedFrames() { return receivedFrames; }
-    /** Frames longer than a pool frame's room, delivered cut to the room. */
+    /** Frames longer than a ring slot or a pool frame's room, delivered cut short (the stack then drops them). */
     public long truncatedFrames() { return truncatedFrames; }
     public long transmittedFrames() { return transmittedFrames; }
     public long transmitErrors() { return transmitErrors; }

@@ -14,11 +14,14 @@ public final class Namespace implements AutoCloseable {
     public final String peerInterface;
     public final byte[] peerIp;
     public final byte[] localIp;
+    /** N of 198.18.N.0/24 (and of fd00:18:N::/64 once {@link #enableIpv6()} ran). */
+    public final int subnet;
     private final List<String> rootLinks = new ArrayList<>();
 
     private Namespace(String name, String peerInterface, int subnet) {
         this.name = name;
         this.peerInterface = peerInterface;
+        this.subnet = subnet;
         this.peerIp = new byte[] {(byte) 198, 18, (byte) subnet, 1};
         this.localIp = new byte[] {(byte) 198, 18, (byte) subnet, 2};
     }
@@ -81,6 +84,51 @@ public final class Namespace implements AutoCloseable {
         exec("ip", "link", "set", "lo", "up");
         exec("ip", "addr", "add", dotted(peerIp) + "/24", "dev", peerInterface);
         exec("ip", "link", "set", peerInterface, "up");
+    }
+
+    /**
+     * Turns IPv6 on inside the namespace only and gives the kernel peer {@link #peerIpv6()}/64 without
+     * duplicate address detection (so it is usable at once); the device end plays {@link #localIpv6()}.
+     * The root-namespace end of a veth stays without IPv6.
+     */
+    public void enableIpv6() {
+        exec("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0");
+        exec("sysctl", "-q", "-w", "net.ipv6.conf." + peerInterface + ".disable_ipv6=0");
+        exec("ip", "-6", "addr", "add", peerIpv6() + "/64", "dev", peerInterface, "nodad");
+    }
+
+    /**
+     * Changes offloads of the kernel peer's interface with {@code ethtool -K IFACE FEATURE on|off ...}.
+     * A frame the namespace's kernel sends through a veth keeps the shortcuts of local delivery: a
+     * TCP/UDP checksum left partial (CHECKSUM_PARTIAL, completed only if the frame leaves through real
+     * hardware) and, with TSO, a segment larger than the MTU. A device that sees raw frames without
+     * the kernel's per-frame metadata (AF_XDP) needs {@code tx off}; AF_PACKET, which reports partial
+     * checksums, needs {@code tso off} only.
+     */
+    public void setPeerOffloads(String... featureValuePairs) {
+        List<String> cmd = new ArrayList<>(List.of("ethtool", "-K", peerInterface));
+        cmd.addAll(List.of(featureValuePairs));
+        exec(cmd.toArray(String[]::new));
+    }
+
+    /** The kernel peer's IPv6 address, {@code fd00:18:N::1}. */
+    public String peerIpv6() {
+        return "fd00:18:" + subnet + "::1";
+    }
+
+    /** The device end's IPv6 address, {@code fd00:18:N::2}. */
+    public String localIpv6() {
+        return "fd00:18:" + subnet + "::2";
+    }
+
+    /** The kernel peer's IPv4 address as text. */
+    public String peerIpv4() {
+        return dotted(peerIp);
+    }
+
+    /** The device end's IPv4 address as text. */
+    public String localIpv4() {
+        return dotted(localIp);
     }
 
     private void cleanStale(String rootLink) {

@@ -37,6 +37,18 @@ public final class Prerequisites {
         verdict(Files.isExecutable(Path.of(PYTHON)) ? List.of() : List.of(PYTHON));
     }
 
+    /** {@link #requireNetworkAdmin()} and each named command on the PATH (Debian packages in .ci/run). */
+    public static void requireTools(String... commands) {
+        requireNetworkAdmin();
+        List<String> missing = new ArrayList<>();
+        for (String c : commands) {
+            if (findExecutable(c) == null) {
+                missing.add("the " + c + " command");
+            }
+        }
+        verdict(missing);
+    }
+
     private static void verdict(List<String> missing) {
         verdict(missing, "true".equalsIgnoreCase(System.getenv("CI")));
     }
