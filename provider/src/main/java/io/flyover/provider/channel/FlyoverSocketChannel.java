@@ -521,14 +521,12 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             try {
                 end(completed);
             } catch (AsynchronousCloseException e) {
-                if (failure == null) {
-                    closeQuietly();
-                    throw e;
+                // as in the JDK's finally block: the interrupt or asynchronous close replaces any failure
+                if (failure != null) {
+                    e.addSuppressed(failure);
                 }
-                // the interrupt or close explains the failure better than the failure itself
-                if (e instanceof ClosedByInterruptException) {
-                    failure.addSuppressed(e);
-                }
+                closeQuietly();
+                throw e;
             }
         }
     }
