@@ -329,6 +329,25 @@ class FlyoverSelectorTest {
     }
 
     @Test
+    void aChannelOfAnotherProviderIsRefused() throws Exception {
+        class Foreign extends java.nio.channels.spi.AbstractSelectableChannel {
+            Foreign() {
+                super(null);
+            }
+
+            @Override protected void implCloseSelectableChannel() { }
+            @Override protected void implConfigureBlocking(boolean block) { }
+            @Override public int validOps() { return SelectionKey.OP_READ; }
+        }
+        try (Selector sel = hosts.a.openSelector(); Foreign ch = new Foreign()) {
+            ch.configureBlocking(false);
+            assertThrows(java.nio.channels.IllegalSelectorException.class, () -> ch.register(sel, SelectionKey.OP_READ));
+            assertTrue(sel.keys().isEmpty());
+            assertFalse(ch.isRegistered());
+        }
+    }
+
+    @Test
     void registeringABlockingChannelIsRefused() throws Exception {
         try (Selector sel = hosts.a.openSelector(); SocketChannel ch = hosts.a.openSocketChannel()) {
             assertThrows(IllegalBlockingModeException.class, () -> ch.register(sel, SelectionKey.OP_READ));

@@ -4,7 +4,6 @@ import io.flyover.provider.runtime.FlyoverNetwork;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.IllegalSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -93,9 +92,6 @@ public final class FlyoverSelector extends AbstractSelector {
     @Override
     protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object attachment) {
         FlyoverSelectable flyover = ch instanceof FlyoverSelectable f ? f : null;
-        if (flyover == null && !(ch.provider() instanceof SelectorProvider p && isKernelProvider(p))) {
-            throw new IllegalSelectorException();
-        }
         ensureOpen();
         FlyoverKey k = new FlyoverKey(this, ch, flyover);
         if (attachment != null) {
@@ -107,11 +103,16 @@ public final class FlyoverSelector extends AbstractSelector {
             if (flyover != null) {
                 flyover.addKey(k);
             } else {
+                // a JDK channel (a Pipe, a kernel socket): the inner selector serves it, or refuses a
+                // channel of another provider with IllegalSelectorException, as the JDK's own selector does
                 k.attachKernel(ch);
             }
         } catch (ClosedChannelException e) {
             // the channel closed meanwhile: the key is cancelled with it, as the JDK allows
             k.cancel();
+        } catch (RuntimeException e) {
+            keys.remove(k);
+            throw e;
         }
         if (!isOpen()) {
             keys.remove(k);
@@ -119,10 +120,6 @@ public final class FlyoverSelector extends AbstractSelector {
             throw new ClosedSelectorException();
         }
         return k;
-    }
-
-    private boolean isKernelProvider(SelectorProvider p) {
-        return p == inner.provider();
     }
 
     /** Registers a kernel channel with the inner selector on behalf of {@code key}. */
