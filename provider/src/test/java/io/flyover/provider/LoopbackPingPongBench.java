@@ -24,7 +24,7 @@ class LoopbackPingPongBench {
 
     @Test
     void pingPong() throws Exception {
-        String spin = System.getProperty("flyover.bench.spin", "50000");
+        String spin = System.getProperty("flyover.bench.spin", "0");
         long[] kernel = run(JdkSelectorProvider.get());
         long[] flyover;
         try (FlyoverSelectorProvider p = Flyover.provider(Map.of("flyover.loopback.offload", "true",
@@ -36,6 +36,48 @@ class LoopbackPingPongBench {
         report("flyover", flyover);
         System.out.printf("ratio flyover/kernel: p50 %.2f  p99 %.2f%n",
                 (double) pct(flyover, 50) / pct(kernel, 50), (double) pct(flyover, 99) / pct(kernel, 99));
+    }
+
+    @Test
+    void bulkThroughput() throws Exception {
+        double kernel = throughput(JdkSelectorProvider.get());
+        double flyover;
+        try (FlyoverSelectorProvider p = Flyover.provider(Map.of("flyover.loopback.offload", "true",
+                "flyover.loopback.frame.size", System.getProperty("flyover.bench.frame", "32768")))) {
+            flyover = throughput(p);
+        }
+        System.out.printf("bulk MB/s: kernel %.0f  flyover %.0f  ratio %.2f%n", kernel, flyover, flyover / kernel);
+    }
+
+    private static double throughput(SelectorProvider provider) throws Exception {
+        long total = 256L << 20;
+        InetAddress lo = InetAddress.ofLiteral("127.0.0.1");
+        try (ServerSocketChannel server = provider.openServerSocketChannel().bind(new InetSocketAddress(lo, 0));
+             SocketChannel client = provider.openSocketChannel()) {
+            client.connect(server.getLocalAddress());
+            SocketChannel sink = server.accept();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                ByteBuffer b = ByteBuffer.allocateDirect(256 * 1024);
+                try {
+                    while (sink.read(b) >= 0) {
+                        b.clear();
+                    }
+                } catch (Exception e) {
+                    // closed at the end
+                }
+            });
+            ByteBuffer b = ByteBuffer.allocateDirect(256 * 1024);
+            long t0 = System.nanoTime();
+            for (long sent = 0; sent < total; sent += b.capacity()) {
+                b.clear();
+                client.write(b);
+            }
+            client.shutdownOutput();
+            reader.join();
+            long t = System.nanoTime() - t0;
+            sink.close();
+            return total / (t / 1e9) / (1 << 20);
+        }
     }
 
     private static long[] run(SelectorProvider provider) throws Exception {

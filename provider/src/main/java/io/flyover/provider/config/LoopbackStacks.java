@@ -13,13 +13,16 @@ import io.flyover.stack.device.soft.LoopbackDevice;
  * through it without the kernel.
  */
 final class LoopbackStacks {
-    private static final int DEFAULT_FRAMES = 8192;
+    /** Frames of the loopback pool; with {@link #DEFAULT_FRAME_SIZE} 64 MiB (32 KiB TCP segments, as loopback wants big ones). */
+    private static final int DEFAULT_FRAMES = 2048;
+    private static final int DEFAULT_FRAME_SIZE = 32 * 1024;
 
     private LoopbackStacks() {}
 
     static StackRuntime open(Settings settings) {
-        int frames = (int) settings.getLong(SettingKeys.FRAMES, DEFAULT_FRAMES);
-        FramePool pool = FramePool.allocate(frames);
+        int frames = (int) settings.getLong(SettingKeys.LOOPBACK_FRAMES, DEFAULT_FRAMES);
+        int frameSize = (int) settings.getLong(SettingKeys.LOOPBACK_FRAME_SIZE, DEFAULT_FRAME_SIZE);
+        FramePool pool = FramePool.allocate(frames, frameSize, FramePool.DEFAULT_HEADROOM);
         LoopbackDevice device = new LoopbackDevice(pool);
         Stack stack = new Stack(StackConfig.builder().loopback().build(), device, new SecureRandomSource());
         return new StackRuntime("lo", stack, true, System::nanoTime, () -> {

@@ -20,4 +20,8 @@ public final class SettingKeys {
     public static final String DEVICE = "flyover.device";
     /** Frames in each stack's pool (default 8192). */
     public static final String FRAMES = "flyover.frames";
+    /** Frames in the loopback stack's pool (default 2048). */
+    public static final String LOOPBACK_FRAMES = "flyover.loopback.frames";
+    /** Bytes per frame of the loopback stack (default 32768): the loopback MTU, so the TCP segment size there. */
+    public static final String LOOPBACK_FRAME_SIZE = "flyover.loopback.frame.size";
 }
