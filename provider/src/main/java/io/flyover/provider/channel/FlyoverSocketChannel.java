@@ -1046,6 +1046,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         SocketChannel s;
         StackRuntime rt;
         boolean lingerWait;
+        int linger;
         synchronized (stateLock) {
             boolean connected = state == ST_CONNECTED;
             state = ST_CLOSED;
@@ -1053,7 +1054,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             s = shadow;
             shadow = null;
             rt = runtime;
-            lingerWait = connected && isBlocking() && options.get(StandardSocketOptions.SO_LINGER) > 0;
+            linger = options.get(StandardSocketOptions.SO_LINGER);
+            lingerWait = connected && isBlocking() && linger > 0;
             if (reservedIn != null && localAddress != null) {
                 reservedIn.releaseTcpPort(localAddress.getPort());
             }
@@ -1078,7 +1080,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             try {
                 TcpConnection c = conn;
                 c.attachment = null;
-                if (options.get(StandardSocketOptions.SO_LINGER) == 0) {
+                if (linger == 0) {
                     c.abort(rt.now());
                 } else {
                     c.close(rt.now());
@@ -1088,7 +1090,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 rt.unlock();
             }
             if (lingerWait) {
-                lingerUntilSent(rt);
+                lingerUntilSent(rt, linger);
             }
         }
         eventSeq.incrementAndGet();
@@ -1100,8 +1102,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     }
 
     /** SO_LINGER on a blocking socket: close waits (up to the linger time) for the data to be acknowledged. */
-    private void lingerUntilSent(StackRuntime rt) {
-        long deadline = System.nanoTime() + options.get(StandardSocketOptions.SO_LINGER) * 1_000_000_000L;
+    private void lingerUntilSent(StackRuntime rt, int lingerSeconds) {
+        long deadline = System.nanoTime() + lingerSeconds * 1_000_000_000L;
         long spinEnd = Waits.spinEnd(network.spinNanos());
         for (;;) {
             rt.lock();
