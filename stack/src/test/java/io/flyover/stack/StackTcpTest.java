@@ -74,6 +74,12 @@ class StackTcpTest {
             assertEquals(TcpState.CLOSED, c.state());
             assertEquals(TcpConnection.Error.REFUSED, c.error());
             assertEquals(0, n.a.tcp().connectionCount());
+            // The SYN that found no socket is one dropped frame at B (answered by RST), never "consumed".
+            StackCounters b = n.b.counters();
+            assertEquals(1, b.drops(DropReason.TCP_NO_SOCKET));
+            assertEquals(b.rxFrames(), b.rxConsumed() + b.rxDropped(), b.toString());
+            assertEquals(1, b.rxDropped() - b.drops(DropReason.NEIGHBOR_NOT_FOR_US) - b.drops(DropReason.ETHERNET_NOT_FOR_US),
+                    b.toString());
         }
     }
 

@@ -26,7 +26,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -235,7 +234,6 @@ class XdpStackInteropTest extends StackInteropContract {
      * segment it hands to TcpLayer, which counts its drops straight into the reason array.
      */
     @Test
-    @Disabled("stack bug (reported): TCP-layer drops count in rxConsumed, not rxDropped")
     void segmentsTcpRejectsCountAsDroppedNotConsumed() {
         Prerequisites.requirePython();
         byte[] p4 = link.ns.peerIp;

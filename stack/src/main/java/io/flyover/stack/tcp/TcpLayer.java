@@ -1,6 +1,7 @@
 package io.flyover.stack.tcp;
 
 import io.flyover.stack.DropReason;
+import io.flyover.stack.net.Verdict;
 import io.flyover.stack.RandomSource;
 import io.flyover.stack.buffer.FrameCache;
 import io.flyover.stack.buffer.FramePool;
@@ -42,6 +43,8 @@ public final class TcpLayer {
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
     private final long[] drops;
+    private boolean inInput;
+    private int inputVerdict = Verdict.CONSUMED;
     final TcpStats stats = new TcpStats();
     TcpReadinessListener readiness = TcpReadinessListener.NONE;
     private long challengeWindowStart = Long.MIN_VALUE;
@@ -102,7 +105,20 @@ public final class TcpLayer {
         return table.find(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
     }
 
-    void drop(DropReason reason) { drops[reason.ordinal()]++; }
+    /**
+     * Counts a drop; while {@link #input} runs, the first drop of the segment becomes its verdict instead,
+     * so that the IP layer counts the frame once as dropped (never as consumed).
+     */
+    /** Counts a drop that is not about the segment being processed (output short of frames). */
+    void countDrop(DropReason reason) { drops[reason.ordinal()]++; }
+
+    void drop(DropReason reason) {
+        if (inputVerdict == Verdict.CONSUMED && inInput) {
+            inputVerdict = reason.ordinal();
+        } else {
+            drops[reason.ordinal()]++;
+        }
+    }
 
     int maxPayloadPerFrame() {
         return pool.frameSize() - pool.headroom() - TcpHeader.MAX_LENGTH;
@@ -208,19 +224,39 @@ public final class TcpLayer {
     /**
      * A validated TCP segment from the IP layer (checksum already verified). The TCP header starts at
      * {@code tcpOffset} within {@code frame} and the segment (header and payload) is {@code tcpLength}
-     * bytes. Takes ownership of the frame and releases it before returning. Never throws on bad input.
+     * bytes. Takes ownership of the frame and releases it before returning; a rejected segment is
+     * counted in this layer's drop counters. Never throws on bad input.
      */
     public void receive(long nowNanos, long srcHi, long srcLo, long dstHi, long dstLo, int frame, int tcpOffset,
                         int tcpLength) {
         try {
-            if (tcpOffset < 0 || tcpLength < 0 || tcpOffset > pool.frameSize() - tcpLength) {
-                stats.segmentsIn++;
-                drop(DropReason.TCP_MALFORMED);
-                return;
+            int verdict = input(nowNanos, srcHi, srcLo, dstHi, dstLo, frame, tcpOffset, tcpLength);
+            if (Verdict.isDrop(verdict)) {
+                drops[verdict]++;
             }
-            receive0(nowNanos, srcHi, srcLo, dstHi, dstLo, pool.frameBase(frame) + tcpOffset, tcpLength);
         } finally {
             cache.release(frame);
+        }
+    }
+
+    /**
+     * As {@link #receive}, but the caller keeps the frame (TCP copies what it keeps into the receive
+     * ring) and counts the answer: {@link Verdict#CONSUMED}, or the {@link DropReason} ordinal of a
+     * segment that was rejected (answered or not, as the RFCs say).
+     */
+    public int input(long nowNanos, long srcHi, long srcLo, long dstHi, long dstLo, int frame, int tcpOffset,
+                     int tcpLength) {
+        if (tcpOffset < 0 || tcpLength < 0 || tcpOffset > pool.frameSize() - tcpLength) {
+            stats.segmentsIn++;
+            return DropReason.TCP_MALFORMED.ordinal();
+        }
+        inInput = true;
+        inputVerdict = Verdict.CONSUMED;
+        try {
+            receive0(nowNanos, srcHi, srcLo, dstHi, dstLo, pool.frameBase(frame) + tcpOffset, tcpLength);
+            return inputVerdict;
+        } finally {
+            inInput = false;
         }
     }
 

@@ -69,13 +69,14 @@ public final class TcpOverIp implements TransportHandler, SegmentOutput {
                 return Verdict.drop(DropReason.TCP_MALFORMED);
             }
             MemorySegment.copy(segment, offset, pool.region(), pool.frameBase(frame) + at, length);
-            layer.receive(nowNanos, meta.sourceHi, meta.sourceLo, meta.destinationHi, meta.destinationLo, frame, at,
-                    length);
-            return Verdict.CONSUMED;
+            int verdict = layer.input(nowNanos, meta.sourceHi, meta.sourceLo, meta.destinationHi,
+                    meta.destinationLo, frame, at, length);
+            frames.release(frame);
+            return verdict;
         }
-        layer.receive(nowNanos, meta.sourceHi, meta.sourceLo, meta.destinationHi, meta.destinationLo, frame,
+        // TCP copies what it keeps; the IP layer releases the frame and counts a rejected segment as dropped.
+        return layer.input(nowNanos, meta.sourceHi, meta.sourceLo, meta.destinationHi, meta.destinationLo, frame,
                 (int) (offset - pool.frameBase(frame)), length);
-        return Verdict.KEPT; // the layer released it
     }
 
     /**

@@ -433,7 +433,7 @@ final class TcpSender {
         h.dstPort = rPort;
         int frame = cache.acquire();
         if (frame == FramePool.NO_FRAME) {
-            layer.drop(DropReason.NO_FRAME);
+            layer.countDrop(DropReason.NO_FRAME);
             return false; // not sent: the caller keeps its state and a timer retries
         }
         int at = pool.headroom();
