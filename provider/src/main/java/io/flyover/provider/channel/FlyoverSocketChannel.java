@@ -480,8 +480,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 c.attachment = this;
                 conn = c;
                 runtime = rt;
-                rt.flushLocked();
-                connected = c.isConnected();
+                rt.flushLocked(); // on the loopback the handshake completes here, yet connect answers
+                                  // "pending" as Linux does (the SYN-ACK is processed after its state check)
             } finally {
                 rt.unlock();
             }

@@ -180,18 +180,24 @@ public final class StackRuntime implements AutoCloseable {
 
     /**
      * Sends output queued by the application (the lock must be held). On the loopback stack the packets
-     * are also delivered at once, as the kernel's loopback runs the receive path inside the send: the
-     * peer socket is readable (and its waiter woken) when this returns.
+     * are also delivered, and what they cause (acknowledgements, a handshake's next segments) runs to
+     * completion, as the kernel's loopback runs the receive path inside the send: the peer socket is
+     * readable (and its waiter woken) when this returns.
      */
     public void flushLocked() {
         assert lock.isHeldByCurrentThread();
         if (!closed) {
             stack.flush();
             if (loopback) {
-                pollLocked();
+                for (int i = 0; i < LOOPBACK_ROUNDS && pollLocked(); i++) {
+                    // until the loopback is quiet (bounded: a busy peer must not hold the sender here)
+                }
             }
         }
     }
+
+    /** At most this many polls deliver a loopback send (each moves a burst round the loop). */
+    private static final int LOOPBACK_ROUNDS = 16;
 
     public boolean isClosed() {
         return closed;
