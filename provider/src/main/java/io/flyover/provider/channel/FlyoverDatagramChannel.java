@@ -98,6 +98,12 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     private long lastTargetHi;
     private long lastTargetLo;
     private InetSocketAddress lastSender;
+    private long lastSenderHi;
+    private long lastSenderLo;
+    private int lastSenderPort;
+    /** The connected peer in the stack's form (set at connect). */
+    private long remoteHi;
+    private long remoteLo;
 
     FlyoverDatagramChannel(SelectorProvider provider, FlyoverNetwork network, SelectorProvider kernelProvider,
             ProtocolFamily family) {
@@ -440,6 +446,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             chosen = parts.get(0); // bound to an address only a stack has: that stack it is
         }
         IpAddress remoteIp = IpAddress.of(isa.getAddress());
+        remoteHi = remoteIp.hi();
+        remoteLo = remoteIp.lo();
         if (chosen != null) {
             StackRuntime rt = chosen.runtime();
             rt.lock();
@@ -757,14 +765,14 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     /** The sender's address, reused while datagrams keep coming from the same one (as the JDK caches it). */
     private InetSocketAddress sender(long hi, long lo, int port) {
         InetSocketAddress last = lastSender;
-        if (last != null && last.getPort() == port) {
-            IpAddress a = IpAddress.of(last.getAddress());
-            if (a.hi() == hi && a.lo() == lo) {
-                return last;
-            }
+        if (last != null && lastSenderPort == port && lastSenderHi == hi && lastSenderLo == lo) {
+            return last;
         }
         InetSocketAddress s = Addresses.socketAddress(hi, lo, port);
         lastSender = s;
+        lastSenderHi = hi;
+        lastSenderLo = lo;
+        lastSenderPort = port;
         return s;
     }
 
@@ -946,9 +954,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             if (p == null) {
                 return kernelSend(src, srcs, offset, length, null);
             }
-            IpAddress ip = IpAddress.of(r.getAddress());
-            hi = ip.hi();
-            lo = ip.lo();
+            hi = remoteHi;
+            lo = remoteLo;
             port = r.getPort();
         } else {
             path = pathTo(target);
@@ -1018,13 +1025,17 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             if (src.remaining() > MAX_DATAGRAM) {
                 throw new SocketException("Message too long");
             }
-            sendScratch.put(src.duplicate());
+            int pos = src.position();
+            sendScratch.put(src);
+            src.position(pos); // moved only once the datagram is sent
         } else {
             for (int i = offset; i < offset + length; i++) {
                 if (srcs[i].remaining() > sendScratch.remaining()) {
                     throw new SocketException("Message too long");
                 }
-                sendScratch.put(srcs[i].duplicate());
+                int pos = srcs[i].position();
+                sendScratch.put(srcs[i]);
+                srcs[i].position(pos);
             }
         }
         return sendScratch.position();
