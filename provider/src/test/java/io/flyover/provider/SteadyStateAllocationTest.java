@@ -1,6 +1,5 @@
 package io.flyover.provider;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -26,6 +25,12 @@ import org.junit.jupiter.api.Timeout;
 class SteadyStateAllocationTest {
     private static final int WARMUP = Integer.getInteger("alloc.warmup", 5_000);
     private static final int ROUNDS = Integer.getInteger("alloc.rounds", 5_000);
+
+    /**
+     * The budget: less than one (16-byte) object every two rounds, so that any per-round allocation fails
+     * while one-off work in the measured window (a class loaded late, an array grown once) does not.
+     */
+    private static final long ONE_OBJECT_PER_TWO_ROUNDS = 8L * ROUNDS;
 
     private static long allocated() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
@@ -73,9 +78,9 @@ class SteadyStateAllocationTest {
                 for (int i = 0; i < ROUNDS; i++) {
                     round.run();
                 }
-                long perRound = (allocated() - before) / ROUNDS;
+                long total = allocated() - before;
                 assertTrue(key.isValid());
-                assertEquals(0, perRound, "bytes allocated per write+select+read round");
+                assertTrue(total < ONE_OBJECT_PER_TWO_ROUNDS, total + " bytes allocated in " + ROUNDS + " write+select+read rounds");
             }
         }
     }
@@ -108,7 +113,8 @@ class SteadyStateAllocationTest {
             for (int i = 0; i < ROUNDS; i++) {
                 round.run();
             }
-            assertEquals(0, (allocated() - before) / ROUNDS, "bytes allocated per send+receive round");
+            long total = allocated() - before;
+            assertTrue(total < ONE_OBJECT_PER_TWO_ROUNDS, total + " bytes allocated in " + ROUNDS + " send+receive rounds");
         }
     }
 }
