@@ -37,6 +37,16 @@ public final class OffloadPolicy {
         this.loopbackOffload = loopbackOffload;
     }
 
+    /** The first configured rule for this socket, if any (callers that decide by address ownership still obey rules). */
+    public Optional<OffloadRule> rule(SocketRole role, InetAddress address, int port) {
+        return rules.firstMatch(role, address, port);
+    }
+
+    /** Whether 127.0.0.0/8 and ::1 are served by the in-process loopback stack. */
+    public boolean loopbackOffload() {
+        return loopbackOffload;
+    }
+
     /**
      * @param address the local address for {@link SocketRole#isLocalAddress() binding} roles, the remote
      *     one otherwise

@@ -1,0 +1,144 @@
+package io.flyover.provider.channel;
+
+import io.flyover.stack.tcp.TcpSettings;
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.channels.NetworkChannel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import jdk.net.ExtendedSocketOptions;
+
+/**
+ * The socket options of one Flyover channel: checked as {@code sun.nio.ch.Net.setSocketOption} and the
+ * JDK's Linux extended options check them, kept until the channel's path is known, then replayed onto
+ * the kernel socket or mapped onto the stack's {@link TcpSettings}. Callers hold the channel's state lock.
+ */
+final class OptionValues {
+    private static final int MAX_KEEPALIVE_SECONDS = 32_767; // Linux MAX_TCP_KEEPIDLE / MAX_TCP_KEEPINTVL
+    private static final int MAX_KEEPALIVE_PROBES = 127;     // Linux MAX_TCP_KEEPCNT
+
+    private final OptionTable table;
+    private final Map<SocketOption<?>, Object> set = new LinkedHashMap<>();
+
+    OptionValues(OptionTable table) {
+        this.table = table;
+    }
+
+    /** The checks every setOption makes before looking at the channel's state. */
+    static void checkName(OptionTable table, SocketOption<?> name, Object value) {
+        Objects.requireNonNull(name);
+        if (!table.supported.contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' not supported");
+        }
+        if (!name.type().isInstance(value)) {
+            throw new IllegalArgumentException("Invalid value '" + value + "'");
+        }
+    }
+
+    static void checkName(OptionTable table, SocketOption<?> name) {
+        Objects.requireNonNull(name);
+        if (!table.supported.contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' not supported");
+        }
+    }
+
+    /** Checks and normalizes {@code value} as Linux and the JDK do, and keeps it. */
+    <T> void set(SocketOption<T> name, T value) throws IOException {
+        Object v = value;
+        if (name == StandardSocketOptions.SO_RCVBUF || name == StandardSocketOptions.SO_SNDBUF) {
+            if ((Integer) value < 0) {
+                throw new IllegalArgumentException("Invalid send/receive buffer size");
+            }
+        } else if (name == StandardSocketOptions.SO_LINGER) {
+            int i = (Integer) value;
+            v = i < 0 ? -1 : Math.min(i, 65_535);
+        } else if (name == StandardSocketOptions.IP_TOS) {
+            int i = (Integer) value;
+            if (i < 0 || i > 255) {
+                throw new IllegalArgumentException("Invalid IP_TOS value");
+            }
+        } else if (name == StandardSocketOptions.IP_MULTICAST_TTL) {
+            int i = (Integer) value;
+            if (i < 0 || i > 255) {
+                throw new IllegalArgumentException("Invalid TTL/hop value");
+            }
+        } else if (name == ExtendedSocketOptions.TCP_KEEPIDLE || name == ExtendedSocketOptions.TCP_KEEPINTERVAL) {
+            int i = (Integer) value;
+            if (i < 1 || i > MAX_KEEPALIVE_SECONDS) {
+                throw new SocketException("Invalid argument");
+            }
+        } else if (name == ExtendedSocketOptions.TCP_KEEPCOUNT) {
+            int i = (Integer) value;
+            if (i < 1 || i > MAX_KEEPALIVE_PROBES) {
+                throw new SocketException("Invalid argument");
+            }
+        } else if (name == ExtendedSocketOptions.SO_INCOMING_NAPI_ID) {
+            throw new SocketException("Attempt to set read only option " + name);
+        }
+        set.put(name, v);
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> T get(SocketOption<T> name) {
+        if (set.containsKey(name)) {
+            return (T) set.get(name);
+        }
+        return (T) table.defaults.get(name);
+    }
+
+    /** Whether the option was set explicitly. */
+    boolean isSet(SocketOption<?> name) {
+        return set.containsKey(name);
+    }
+
+    /** Replays every option set so far onto a kernel channel (the fallback socket or a shadow). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void applyTo(NetworkChannel ch) throws IOException {
+        for (Map.Entry<SocketOption<?>, Object> e : set.entrySet()) {
+            if (ch.supportedOptions().contains(e.getKey())) {
+                ch.setOption((SocketOption) e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Copies the values of another channel's options that this kind supports (accepted sockets inherit). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void inherit(OptionValues from) {
+        for (Map.Entry<SocketOption<?>, Object> e : from.set.entrySet()) {
+            if (table.supported.contains(e.getKey())) {
+                set.put(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** The stack settings for a new connection or listener: the stack's defaults with these options applied. */
+    TcpSettings tcpSettings(TcpSettings stackDefaults) {
+        TcpSettings s = stackDefaults.clone();
+        for (Map.Entry<SocketOption<?>, Object> e : set.entrySet()) {
+            SocketOption<?> o = e.getKey();
+            Object v = e.getValue();
+            if (o == StandardSocketOptions.SO_RCVBUF) {
+                s.receiveBufferSize = Math.max((Integer) v, 4096);
+            } else if (o == StandardSocketOptions.SO_SNDBUF) {
+                s.sendBufferSize = Math.max((Integer) v, 4096);
+            } else if (o == StandardSocketOptions.TCP_NODELAY) {
+                s.noDelay = (Boolean) v;
+            } else if (o == StandardSocketOptions.SO_KEEPALIVE) {
+                s.keepAlive = (Boolean) v;
+            } else if (o == StandardSocketOptions.SO_LINGER) {
+                int secs = (Integer) v;
+                s.lingerNanos = secs < 0 ? -1 : secs * 1_000_000_000L;
+            } else if (o == ExtendedSocketOptions.TCP_KEEPIDLE) {
+                s.keepAliveIdleNanos = (Integer) v * 1_000_000_000L;
+            } else if (o == ExtendedSocketOptions.TCP_KEEPINTERVAL) {
+                s.keepAliveIntervalNanos = (Integer) v * 1_000_000_000L;
+            } else if (o == ExtendedSocketOptions.TCP_KEEPCOUNT) {
+                s.keepAliveCount = (Integer) v;
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,269 @@
+package io.flyover.provider.runtime;
+
+import io.flyover.stack.Stack;
+import io.flyover.stack.StackConfig;
+import io.flyover.stack.StackCounters;
+import io.flyover.stack.net.IpAddress;
+import io.flyover.stack.tcp.TcpConnection;
+import io.flyover.stack.tcp.TcpListener;
+import io.flyover.stack.tcp.TcpReadinessListener;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * One Flyover {@link Stack} and the lock that owns it, as Onload's stack lock: an application thread in
+ * a channel operation takes the lock, works on its {@code TcpConnection} or {@code UdpSocket}, flushes
+ * and releases. A background stack thread ({@link StackAgent}) try-locks and polls so that timers, ACKs
+ * and retransmissions run while the application does not call in; a thread waiting in {@code select()}
+ * or a blocking read try-locks and polls the stack itself before it parks (run to completion, as XLIO).
+ *
+ * <p>Readiness reported by the stack (its TCP and UDP readiness listeners) is passed to the socket's
+ * {@link SocketEvents} attachment, which wakes parked threads and selectors.
+ */
+public final class StackRuntime implements AutoCloseable {
+    private final String interfaceName;
+    private final Stack stack;
+    private final boolean loopback;
+    private final LongSupplier clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AutoCloseable onClose;
+    private final java.util.Set<Integer> reservedTcpPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger nextEphemeral =
+            new java.util.concurrent.atomic.AtomicInteger((int) (System.nanoTime() & 0x3FFF));
+    private AgentRunner agentRunner;
+    private volatile long polls;
+    private volatile boolean closed;
+
+    /**
+     * @param interfaceName the host interface this stack serves ({@code lo} for the loopback stack), as
+     *     the offload policy's route lookup names it
+     * @param loopback whether the stack owns 127.0.0.0/8 and ::1
+     * @param clock the stack's time ({@code System::nanoTime} in production)
+     * @param onClose what else to release when the runtime closes (the device, the frame pool), or null
+     */
+    public StackRuntime(String interfaceName, Stack stack, boolean loopback, LongSupplier clock, AutoCloseable onClose) {
+        this.interfaceName = interfaceName;
+        this.stack = stack;
+        this.loopback = loopback;
+        this.clock = clock;
+        this.onClose = onClose;
+        stack.tcp().setReadinessListener(new Readiness());
+        stack.udp().setReadinessListener(socket -> Readiness.notify(socket.attachment, SocketEvents.READABLE));
+    }
+
+    /** Starts the background stack thread (a daemon) with the given idle strategy. */
+    public synchronized void start(IdleStrategy idle, ThreadFactory threads) {
+        if (agentRunner != null || closed) {
+            return;
+        }
+        ErrorHandler errors = t -> System.getLogger(StackRuntime.class.getName())
+                .log(System.Logger.Level.ERROR, "stack thread of " + interfaceName + " failed", t);
+        agentRunner = new AgentRunner(idle, errors, null, new StackAgent(this));
+        AgentRunner.startOnThread(agentRunner, threads);
+    }
+
+    public String interfaceName() { return interfaceName; }
+    public boolean isLoopback() { return loopback; }
+    public StackCounters counters() { return stack.counters(); }
+    public StackConfig config() { return stack.config(); }
+
+    /** How many times the stack was polled, by any thread: lets tests see that the stack thread runs. */
+    public long polls() { return polls; }
+
+    /** The stack itself, for use only while {@link #lock() locked}. */
+    public Stack stack() {
+        assert lock.isHeldByCurrentThread();
+        return stack;
+    }
+
+    /** Whether this stack answers for {@code address} (one of its own, or loopback on the loopback stack). */
+    public boolean owns(IpAddress address) {
+        StackConfig c = stack.config();
+        if (loopback && address.toInetAddress().isLoopbackAddress()) {
+            return true;
+        }
+        if (address.isV4()) {
+            return c.ipv4Address() != null && c.ipv4Address().equals(address);
+        }
+        return c.ipv6Addresses().contains(address);
+    }
+
+    /** Whether this stack has an address of the family of {@code address} to send from. */
+    public boolean hasFamily(IpAddress address) {
+        StackConfig c = stack.config();
+        if (loopback) {
+            return true;
+        }
+        return address.isV4() ? c.ipv4Address() != null : !c.ipv6Addresses().isEmpty();
+    }
+
+    /**
+     * Reserves a TCP port of this stack for a socket bound to an address only Flyover serves (no kernel
+     * socket holds it): {@code port} itself, or an ephemeral port (49152-65535) when 0.
+     *
+     * @throws java.net.BindException when the port is taken
+     */
+    public int reserveTcpPort(int port) throws java.net.BindException {
+        if (port != 0) {
+            if (!reservedTcpPorts.add(port)) {
+                throw new java.net.BindException("Address already in use");
+            }
+            return port;
+        }
+        for (int i = 0; i < 16_384; i++) {
+            int p = 49_152 + (nextEphemeral.getAndIncrement() & 0x3FFF);
+            if (reservedTcpPorts.add(p)) {
+                return p;
+            }
+        }
+        throw new java.net.BindException("Cannot assign requested address");
+    }
+
+    public void releaseTcpPort(int port) {
+        reservedTcpPorts.remove(port);
+    }
+
+    public void lock() {
+        lock.lock();
+    }
+
+    public boolean tryLock() {
+        return lock.tryLock();
+    }
+
+    public void unlock() {
+        lock.unlock();
+    }
+
+    public boolean isHeldByCurrentThread() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /** The stack's notion of now. */
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * Polls the stack once (receive, timers, transmit); the lock must be held. Returns whether anything was received or sent.
+     */
+    public boolean pollLocked() {
+        assert lock.isHeldByCurrentThread();
+        if (closed) {
+            return false;
+        }
+        StackCounters c = stack.counters();
+        long before = c.rxFrames() + c.txFrames();
+        stack.poll(clock.getAsLong());
+        polls++;
+        return c.rxFrames() + c.txFrames() != before;
+    }
+
+    /**
+     * Polls when the lock is free and nobody waits for it (a spinning thread must not starve an
+     * application thread queued for the lock); never waits. Returns whether the poll did work.
+     */
+    public boolean tryPoll() {
+        if (lock.hasQueuedThreads() || !lock.tryLock()) {
+            return false;
+        }
+        try {
+            return pollLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sends output queued by the application (the lock must be held). On the loopback stack the packets
+     * are also delivered, and what they cause (acknowledgements, a handshake's next segments) runs to
+     * completion, as the kernel's loopback runs the receive path inside the send: the peer socket is
+     * readable (and its waiter woken) when this returns.
+     */
+    public void flushLocked() {
+        assert lock.isHeldByCurrentThread();
+        if (!closed) {
+            stack.flush();
+            if (loopback) {
+                for (int i = 0; i < LOOPBACK_ROUNDS && pollLocked(); i++) {
+                    // until the loopback is quiet (bounded: a busy peer must not hold the sender here)
+                }
+            }
+        }
+    }
+
+    /** At most this many polls deliver a loopback send (each moves a burst round the loop). */
+    private static final int LOOPBACK_ROUNDS = 16;
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops the stack thread, closes the stack and whatever came with it. */
+    @Override
+    public void close() {
+        AgentRunner runner;
+        synchronized (this) {
+            runner = agentRunner;
+            agentRunner = null;
+        }
+        if (runner != null) {
+            runner.close();
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stack.close();
+        } finally {
+            lock.unlock();
+        }
+        if (onClose != null) {
+            try {
+                onClose.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the device of " + interfaceName, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StackRuntime[" + interfaceName + "]";
+    }
+
+    /** Passes the TCP layer's readiness reports to the channel attached to each socket. */
+    private static final class Readiness implements TcpReadinessListener {
+        @Override
+        public void onReadable(TcpConnection c) {
+            notify(c.attachment, SocketEvents.READABLE);
+        }
+
+        @Override
+        public void onWritable(TcpConnection c) {
+            notify(c.attachment, SocketEvents.WRITABLE);
+        }
+
+        @Override
+        public void onConnected(TcpConnection c) {
+            notify(c.attachment, SocketEvents.CONNECTED);
+        }
+
+        @Override
+        public void onAcceptable(TcpListener l) {
+            notify(l.attachment, SocketEvents.ACCEPTABLE);
+        }
+
+        static void notify(Object attachment, int events) {
+            if (attachment instanceof SocketEvents e) {
+                e.onStackEvent(events);
+            }
+        }
+    }
+}
