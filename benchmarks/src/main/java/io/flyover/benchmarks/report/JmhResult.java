@@ -19,6 +19,9 @@ record JmhResult(String benchmark, String mode, Map<String, String> params, doub
     /** The parameter naming the network path ("flyover" or "kernel"), if the benchmark has one. */
     static final List<String> PATH_PARAMS = List.of("path", "provider");
 
+    /** {@code -prof gc}'s bytes allocated per operation. */
+    static final String ALLOCATION = "gc.alloc.rate.norm";
+
     /** All results of a JMH {@code -rf json} file. */
     static List<JmhResult> parseAll(String json) {
         List<JmhResult> out = new ArrayList<>();
@@ -35,7 +38,9 @@ record JmhResult(String benchmark, String mode, Map<String, String> params, doub
                 Json.object(primary.get("scorePercentiles"))
                         .forEach((p, v) -> percentiles.put(Double.parseDouble(p), Json.number(v)));
             }
-            double alloc = Json.number(Json.object(Json.object(o.get("secondaryMetrics")).get("·gc.alloc.rate.norm")).get("score"));
+            Map<String, Object> secondary = Json.object(o.get("secondaryMetrics"));
+            Object norm = secondary.containsKey(ALLOCATION) ? secondary.get(ALLOCATION) : secondary.get("·" + ALLOCATION); // JMH < 1.36 wrote "·gc..."
+            double alloc = Json.number(Json.object(norm).get("score"));
             out.add(new JmhResult(String.valueOf(o.get("benchmark")), String.valueOf(o.get("mode")), params,
                     Json.number(primary.get("score")), String.valueOf(primary.get("scoreUnit")), percentiles, alloc));
         }
