@@ -15,9 +15,10 @@ final class LatencyChart {
     record Series(String label, String color, String dash, NavigableMap<Double, Double> micros) {}
 
     private static final int WIDTH = 860;
-    private static final int HEIGHT = 480;
+    private static final int PLOT_BOTTOM = 480; // the legend goes below, one row per curve
     private static final int LEFT = 80;
-    private static final int RIGHT = 220;
+    private static final int RIGHT = 40;
+    private static final int LEGEND_ROW = 20;
     private static final int TOP = 50;
     private static final int BOTTOM = 60;
     private static final double MAX_NINES = 6; // up to 99.9999%
@@ -44,14 +45,15 @@ final class LatencyChart {
         if (yMax <= yMin) {
             yMax = yMin * 10;
         }
+        int height = PLOT_BOTTOM + 10 + LEGEND_ROW * series.size();
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
-                WIDTH, HEIGHT, WIDTH, HEIGHT));
+                WIDTH, height, WIDTH, height));
         b.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"28\" font-size=\"16\" font-weight=\"bold\">%s</text>%n", LEFT, escape(title)));
         int plotW = WIDTH - LEFT - RIGHT;
-        int plotH = HEIGHT - TOP - BOTTOM;
+        int plotH = PLOT_BOTTOM - TOP - BOTTOM;
         b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>%n",
                 LEFT, TOP, plotW, plotH));
         for (int nines = 0; nines <= MAX_NINES; nines++) {
@@ -59,7 +61,7 @@ final class LatencyChart {
             b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", x, TOP, x, TOP + plotH));
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x, TOP + plotH + 18, percentLabel(nines)));
         }
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">percentile</text>%n", LEFT + plotW / 2, HEIGHT - 15));
+        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">percentile</text>%n", LEFT + plotW / 2, PLOT_BOTTOM - 15));
         for (double v = yMin; v <= yMax * 1.0001; v *= 10) {
             double y = yOf(v, yMin, yMax, plotH);
             b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", LEFT, y, LEFT + plotW, y));
@@ -67,7 +69,7 @@ final class LatencyChart {
         }
         b.append(String.format(Locale.ROOT, "<text x=\"20\" y=\"%d\" transform=\"rotate(-90 20 %d)\" text-anchor=\"middle\">round trip (µs)</text>%n",
                 TOP + plotH / 2, TOP + plotH / 2));
-        int legendY = TOP + 10;
+        int legendY = PLOT_BOTTOM + 10;
         for (Series s : series) {
             StringBuilder points = new StringBuilder();
             for (Map.Entry<Double, Double> e : s.micros().entrySet()) {
@@ -78,11 +80,11 @@ final class LatencyChart {
             }
             b.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"%s\" points=\"%s\"/>%n",
                     s.color(), s.dash(), points.toString().trim()));
-            int lx = LEFT + plotW + 12;
+            int lx = LEFT;
             b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"%s\"/>%n",
                     lx, legendY, lx + 24, legendY, s.color(), s.dash()));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", lx + 30, legendY + 4, escape(s.label())));
-            legendY += 20;
+            legendY += LEGEND_ROW;
         }
         return b.append("</svg>\n").toString();
     }
