@@ -24,4 +24,6 @@ public final class SettingKeys {
     public static final String LOOPBACK_FRAMES = "flyover.loopback.frames";
     /** Bytes per frame of the loopback stack (default 32768): the loopback MTU, so the TCP segment size there. */
     public static final String LOOPBACK_FRAME_SIZE = "flyover.loopback.frame.size";
+    /** A directory: each stack records what it sends and receives into flyover-<pid>-<interface>.pcap there. */
+    public static final String PCAP_DIR = "flyover.pcap.dir";
 }
