@@ -31,6 +31,7 @@ public final class NetworkFactory {
     private NetworkFactory() {}
 
     public static FlyoverNetwork create(Settings settings) {
+        settings.validate();
         long spin = settings.getLong(SettingKeys.SPIN_NANOS, DEFAULT_SPIN_NANOS);
         String idle = settings.get(SettingKeys.IDLE, "backoff");
         IdleStrategies.parse(idle); // fail early on a bad name
