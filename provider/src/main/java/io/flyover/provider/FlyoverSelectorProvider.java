@@ -55,6 +55,14 @@ public class FlyoverSelectorProvider extends SelectorProvider implements AutoClo
         return network.counters();
     }
 
+    /**
+     * The process's statistics file ({@code flyover-stat} reads it), or null when {@code flyover.stats}
+     * is false or the file could not be created. One per process: every provider shares it.
+     */
+    public java.nio.file.Path statsFile() {
+        return network.stats().path();
+    }
+
     /** The stacks this provider drives (empty when everything goes to the kernel). */
     public List<StackRuntime> stacks() {
         return network.runtimes();

@@ -2,6 +2,8 @@ package io.flyover.provider.channel;
 
 import io.flyover.provider.policy.OffloadPath;
 import io.flyover.provider.policy.SocketRole;
+import io.flyover.provider.events.FlyoverEvents;
+import io.flyover.provider.stats.SocketStats;
 import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.ListenerDirectory;
 import io.flyover.provider.runtime.SocketEvents;
@@ -57,6 +59,11 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
 
     /** The Flyover UDP socket of this channel on one stack. */
     record Part(StackRuntime runtime, UdpSocket socket) {}
+
+    /** Counters in the statistics file of the bound stack sockets (each used under its stack's lock). */
+    private final java.util.Map<UdpSocket, SocketStats> socketStats = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The path counted open in the process statistics once bound, or null. */
+    private volatile OffloadPath openedOn;
 
     private final FlyoverNetwork network;
     private final SelectorProvider kernelProvider;
@@ -254,7 +261,9 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                         throw new AlreadyBoundException();
                     }
                     bindInternal(local);
-                    network.counters().decided(SocketRole.UDP_RECEIVER, delegateOnly ? OffloadPath.KERNEL : OffloadPath.OFFLOAD);
+                    OffloadPath path = delegateOnly ? OffloadPath.KERNEL : OffloadPath.OFFLOAD;
+                    network.counters().decided(SocketRole.UDP_RECEIVER, path);
+                    countOpened(path);
                 }
             } finally {
                 writeLock.unlock();
@@ -296,6 +305,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 try {
                     p.socket().bind(ip, port);
                     port = p.socket().localPort();
+                    socketStats.put(p.socket(), rt.track(p.socket()));
                 } finally {
                     rt.unlock();
                 }
@@ -320,6 +330,15 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         boundAddress = localAddress;
     }
 
+    /** Counts this socket open in the process statistics, once (closed in {@link #implCloseSelectableChannel}). */
+    private void countOpened(OffloadPath path) {
+        if (openedOn == null) {
+            openedOn = path;
+            network.counters().socketOpened(path);
+            FlyoverEvents.connectionOpened("UDP", localAddress, null, path, null, "bind");
+        }
+    }
+
     private Part open(StackRuntime rt) throws IOException {
         rt.lock();
         try {
@@ -337,6 +356,10 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         rt.lock();
         try {
             p.socket().attachment = null;
+            SocketStats st = socketStats.remove(p.socket());
+            if (st != null) {
+                st.close();
+            }
             if (p.socket().isBound()) {
                 network.listeners().remove(rt, ListenerDirectory.Protocol.UDP,
                         new IpAddress(0, 0).equals(p.socket().localAddress()) ? null : p.socket().localAddress(),
@@ -1277,6 +1300,12 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         }
         for (Part p : ps) {
             closePart(p);
+        }
+        OffloadPath was = openedOn;
+        if (was != null) {
+            openedOn = null;
+            network.counters().socketClosed(was);
+            FlyoverEvents.connectionClosed("UDP", boundAddress, null, was, null, "closed", 0, 0, 0);
         }
         eventSeq.incrementAndGet();
         LockSupport.unpark(reader);

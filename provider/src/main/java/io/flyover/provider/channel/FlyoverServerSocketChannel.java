@@ -2,6 +2,8 @@ package io.flyover.provider.channel;
 
 import io.flyover.provider.policy.OffloadPath;
 import io.flyover.provider.policy.SocketRole;
+import io.flyover.provider.events.FlyoverEvents;
+import io.flyover.provider.stats.SocketStats;
 import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.ListenerDirectory;
 import io.flyover.provider.runtime.SocketEvents;
@@ -47,7 +49,10 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
     private static final FlyoverKey[] NO_KEYS = {};
 
     /** One Flyover listener of this channel. */
-    private record Listening(StackRuntime runtime, TcpListener listener, IpAddress address, int port) {}
+    /** The path counted open in the process statistics once bound (guarded by stateLock). */
+    private OffloadPath openedOn;
+
+    private record Listening(StackRuntime runtime, TcpListener listener, IpAddress address, int port, SocketStats stats) {}
 
     private final FlyoverNetwork network;
     private final SelectorProvider kernelProvider;
@@ -197,13 +202,17 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                 }
                 throw e;
             }
-            network.counters().decided(SocketRole.TCP_SERVER, stacks.isEmpty() ? OffloadPath.KERNEL : OffloadPath.OFFLOAD);
+            OffloadPath path = stacks.isEmpty() ? OffloadPath.KERNEL : OffloadPath.OFFLOAD;
+            network.counters().decided(SocketRole.TCP_SERVER, path);
+            network.counters().socketOpened(path);
+            openedOn = path;
             delegateOnly = stacks.isEmpty();
             if (k != null) {
                 k.configureBlocking(delegateOnly && isBlocking());
             }
             kernel = k;
             localAddress = k != null ? (InetSocketAddress) k.getLocalAddress() : new InetSocketAddress(a, port);
+            FlyoverEvents.connectionOpened("TCP", localAddress, null, path, stacks.isEmpty() ? null : stacks.get(0).interfaceName(), "listen");
         }
         ServerSocketChannel k = kernel;
         for (FlyoverKey key : keys) {
@@ -225,7 +234,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                 throw new BindException("Address already in use");
             }
             l.attachment = this;
-            listening.add(new Listening(rt, l, ip, port));
+            listening.add(new Listening(rt, l, ip, port, rt.track(l)));
         } finally {
             rt.unlock();
         }
@@ -238,6 +247,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             l.runtime().lock();
             try {
                 l.listener().attachment = null;
+                l.stats().close();
                 l.listener().close(l.runtime().now());
                 l.runtime().flushLocked();
             } finally {
@@ -453,6 +463,11 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
         Selector sel;
         synchronized (stateLock) {
             closeListeners();
+            if (openedOn != null) {
+                network.counters().socketClosed(openedOn);
+                FlyoverEvents.connectionClosed("TCP", localAddress, null, openedOn, null, "closed", 0, 0, 0);
+                openedOn = null;
+            }
             k = kernel;
             sel = waitSelector;
             waitSelector = null;

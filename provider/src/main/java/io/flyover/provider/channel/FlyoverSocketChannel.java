@@ -2,6 +2,8 @@ package io.flyover.provider.channel;
 
 import io.flyover.provider.policy.OffloadPath;
 import io.flyover.provider.policy.SocketRole;
+import io.flyover.provider.events.FlyoverEvents;
+import io.flyover.provider.stats.SocketStats;
 import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.ListenerDirectory;
 import io.flyover.provider.runtime.SocketEvents;
@@ -86,6 +88,11 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
     private volatile FlyoverKey[] keys = NO_KEYS;
     private Socket socket;
+    /** This connection's counters in the statistics file (used under the stack lock). */
+    private SocketStats stats = SocketStats.NONE;
+    /** The path counted open in the process statistics, or null while none is. */
+    private volatile OffloadPath openedOn;
+    private long openedAtNanos;
 
     FlyoverSocketChannel(SelectorProvider provider, FlyoverNetwork network, SelectorProvider kernelProvider,
             ProtocolFamily family) {
@@ -107,6 +114,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         ch.remoteAddress = Addresses.socketAddress(c.remoteAddressHi(), c.remoteAddressLo(), c.remotePort());
         ch.state = ST_CONNECTED;
         c.attachment = ch;
+        ch.opened(OffloadPath.OFFLOAD);
+        ch.stats = runtime.track(c);
+        FlyoverEvents.connectionOpened(c, "accept", runtime.interfaceName());
         return ch;
     }
 
@@ -117,6 +127,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         accepted.configureBlocking(true);
         ch.kernel = accepted;
         ch.state = ST_CONNECTED;
+        ch.opened(OffloadPath.KERNEL);
+        FlyoverEvents.connectionOpened("TCP", accepted.getLocalAddress(), accepted.getRemoteAddress(), OffloadPath.KERNEL, null, "accept");
         return ch;
     }
 
@@ -371,9 +383,11 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     StackRuntime via = chooseStack(isa);
                     if (via != null) {
                         network.counters().decided(SocketRole.TCP_CLIENT, OffloadPath.OFFLOAD);
+                        opened(OffloadPath.OFFLOAD);
                         return flyoverConnect(via, isa, timeoutNanos);
                     }
                     network.counters().decided(SocketRole.TCP_CLIENT, OffloadPath.KERNEL);
+                    opened(OffloadPath.KERNEL);
                     k = becomeKernel();
                 }
                 try {
@@ -480,6 +494,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 c.attachment = this;
                 conn = c;
                 runtime = rt;
+                stats = rt.track(c);
+                FlyoverEvents.connectionOpened(c, "connect", rt.interfaceName());
                 rt.flushLocked(); // on the loopback the handshake completes here, yet connect answers
                                   // "pending" as Linux does (the SYN-ACK is processed after its state check)
             } finally {
@@ -1080,6 +1096,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             try {
                 TcpConnection c = conn;
                 c.attachment = null;
+                FlyoverEvents.connectionClosed(c, rt.interfaceName(), null, System.nanoTime() - openedAtNanos);
+                stats.close();
                 if (linger == 0) {
                     c.abort(rt.now());
                 } else {
@@ -1093,11 +1111,29 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 lingerUntilSent(rt, linger);
             }
         }
+        OffloadPath was = openedOn;
+        if (was != null) {
+            openedOn = null;
+            network.counters().socketClosed(was);
+            if (was == OffloadPath.KERNEL) {
+                FlyoverEvents.connectionClosed("TCP", localAddress, remoteAddress, was, null, "closed", 0, 0,
+                        System.nanoTime() - openedAtNanos);
+            }
+        }
         eventSeq.incrementAndGet();
         LockSupport.unpark(reader);
         LockSupport.unpark(writer);
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** Counts this socket open on {@code path} in the process statistics (once; {@link #implCloseSelectableChannel} closes it). */
+    private void opened(OffloadPath path) {
+        if (openedOn == null) {
+            openedAtNanos = System.nanoTime();
+            openedOn = path;
+            network.counters().socketOpened(path);
         }
     }
 

@@ -67,7 +67,13 @@ final class DeviceStacks {
         FramePool pool = FramePool.allocate(frames);
         NetDevice device;
         try {
-            device = factory.open(interfaceName, pool, DeviceOptions.DEFAULTS);
+            NetDevice opened = factory.open(interfaceName, pool, DeviceOptions.DEFAULTS);
+            try {
+                device = PcapCapture.wrap(opened, interfaceName, settings);
+            } catch (RuntimeException e) {
+                opened.close();
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             pool.close();
             throw e;

@@ -5,6 +5,7 @@ import io.flyover.provider.runtime.StackRuntime;
 import io.flyover.stack.Stack;
 import io.flyover.stack.StackConfig;
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.NetDevice;
 import io.flyover.stack.device.soft.LoopbackDevice;
 
 /**
@@ -23,7 +24,13 @@ final class LoopbackStacks {
         int frames = (int) settings.getLong(SettingKeys.LOOPBACK_FRAMES, DEFAULT_FRAMES);
         int frameSize = (int) settings.getLong(SettingKeys.LOOPBACK_FRAME_SIZE, DEFAULT_FRAME_SIZE);
         FramePool pool = FramePool.allocate(frames, frameSize, FramePool.DEFAULT_HEADROOM);
-        LoopbackDevice device = new LoopbackDevice(pool);
+        NetDevice device;
+        try {
+            device = PcapCapture.wrap(new LoopbackDevice(pool), "lo", settings);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
         Stack stack = new Stack(StackConfig.builder().loopback().build(), device, new SecureRandomSource());
         return new StackRuntime("lo", stack, true, System::nanoTime, () -> {
             device.close();

@@ -6,6 +6,8 @@ import io.flyover.provider.policy.OffloadRules;
 import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.IdleStrategies;
 import io.flyover.provider.runtime.StackRuntime;
+import io.flyover.provider.stats.StatsFile;
+import io.flyover.provider.stats.StatsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,6 +31,7 @@ public final class NetworkFactory {
     private NetworkFactory() {}
 
     public static FlyoverNetwork create(Settings settings) {
+        settings.validate();
         long spin = settings.getLong(SettingKeys.SPIN_NANOS, DEFAULT_SPIN_NANOS);
         String idle = settings.get(SettingKeys.IDLE, "backoff");
         IdleStrategies.parse(idle); // fail early on a bad name
@@ -58,8 +61,11 @@ public final class NetworkFactory {
             served.add(r.isLoopback() ? KernelRoutingTable.LOOPBACK_INTERFACE : r.interfaceName());
         }
         OffloadPolicy policy = new OffloadPolicy(rules, cachedRoutes(), served::contains, loopback);
-        FlyoverNetwork network = new FlyoverNetwork(runtimes, policy, spin);
+        StatsOptions statsOptions = StatsOptions.from(key -> settings.get(key).orElse(null));
+        StatsFile stats = statsOptions.enabled() ? StatsFile.shared(statsOptions) : StatsFile.disabled();
+        FlyoverNetwork network = new FlyoverNetwork(runtimes, policy, spin, stats);
         for (StackRuntime r : runtimes) {
+            r.publishStats(stats, statsOptions.publishIntervalNanos());
             r.start(IdleStrategies.parse(idle), daemonThreads());
         }
         return network;

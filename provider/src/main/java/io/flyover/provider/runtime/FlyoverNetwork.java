@@ -6,6 +6,8 @@ import io.flyover.provider.policy.OffloadPath;
 import io.flyover.provider.policy.OffloadPolicy;
 import io.flyover.provider.policy.OffloadRule;
 import io.flyover.provider.policy.SocketRole;
+import io.flyover.provider.events.FlyoverEvents;
+import io.flyover.provider.stats.StatsFile;
 import io.flyover.stack.net.IpAddress;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -35,7 +37,8 @@ public final class FlyoverNetwork implements AutoCloseable {
     private final Map<String, StackRuntime> byInterface = new LinkedHashMap<>();
     private final OffloadPolicy policy;
     private final long spinNanos;
-    private final ProviderCounters counters = new ProviderCounters();
+    private final StatsFile stats;
+    private final ProviderCounters counters;
     private final ListenerDirectory listeners = new ListenerDirectory();
 
     /**
@@ -44,6 +47,13 @@ public final class FlyoverNetwork implements AutoCloseable {
      * @param spinNanos how long a waiting thread polls a stack itself before parking
      */
     public FlyoverNetwork(List<StackRuntime> runtimes, OffloadPolicy policy, long spinNanos) {
+        this(runtimes, policy, spinNanos, StatsFile.disabled());
+    }
+
+    /** As above, counting sockets also in {@code stats} (the process's statistics file). */
+    public FlyoverNetwork(List<StackRuntime> runtimes, OffloadPolicy policy, long spinNanos, StatsFile stats) {
+        this.stats = stats;
+        this.counters = new ProviderCounters(stats.process());
         this.runtimes = List.copyOf(runtimes);
         for (StackRuntime r : runtimes) {
             byInterface.put(r.isLoopback() ? KernelRoutingTable.LOOPBACK_INTERFACE : r.interfaceName(), r);
@@ -60,6 +70,8 @@ public final class FlyoverNetwork implements AutoCloseable {
 
     public List<StackRuntime> runtimes() { return runtimes; }
     public ProviderCounters counters() { return counters; }
+    /** The process's statistics file this network publishes into (disabled when {@code flyover.stats=false}). */
+    public StatsFile stats() { return stats; }
     public ListenerDirectory listeners() { return listeners; }
     public long spinNanos() { return spinNanos; }
     public OffloadPolicy policy() { return policy; }
@@ -74,6 +86,12 @@ public final class FlyoverNetwork implements AutoCloseable {
      * {@link SocketRole#UDP_SENDER}) to {@code remote:port} goes.
      */
     public Route outgoing(SocketRole role, InetAddress remote, int port, ListenerDirectory.Protocol protocol) {
+        Route r = route(role, remote, port, protocol);
+        FlyoverEvents.offloadDecision(role, remote, port, r.decision());
+        return r;
+    }
+
+    private Route route(SocketRole role, InetAddress remote, int port, ListenerDirectory.Protocol protocol) {
         if (runtimes.isEmpty()) {
             return Route.kernel("no Flyover stack");
         }
@@ -100,6 +118,12 @@ public final class FlyoverNetwork implements AutoCloseable {
      * {@link SocketRole#UDP_RECEIVER}) is served: the stack that owns the address, unless a rule says kernel.
      */
     public Route bound(SocketRole role, InetAddress local, int port) {
+        Route r = bind(role, local, port);
+        FlyoverEvents.offloadDecision(role, local, port, r.decision());
+        return r;
+    }
+
+    private Route bind(SocketRole role, InetAddress local, int port) {
         Optional<OffloadRule> rule = policy.rule(role, local, port);
         if (rule.isPresent() && rule.get().path() == OffloadPath.KERNEL) {
             return Route.kernel("rule " + rule.get().source());

@@ -2,6 +2,8 @@ package io.flyover.provider.runtime;
 
 import io.flyover.provider.policy.OffloadPath;
 import io.flyover.provider.policy.SocketRole;
+import io.flyover.provider.stats.ProcessStats;
+import io.flyover.provider.stats.StatsFile;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -13,13 +15,34 @@ public final class ProviderCounters {
     private static final int ROLES = SocketRole.values().length;
     private final AtomicLongArray decided = new AtomicLongArray(ROLES * 2);
     private final AtomicLongArray accepted = new AtomicLongArray(2);
+    /** The same counts in the process's statistics file (read by {@code flyover-stat}). */
+    private final ProcessStats process;
+
+    public ProviderCounters() {
+        this(StatsFile.disabled().process());
+    }
+
+    public ProviderCounters(ProcessStats process) {
+        this.process = process;
+    }
 
     public void decided(SocketRole role, OffloadPath path) {
         decided.incrementAndGet(role.ordinal() * 2 + path.ordinal());
+        process.decided(role, path);
     }
 
     public void countAccepted(OffloadPath path) {
         accepted.incrementAndGet(path.ordinal());
+    }
+
+    /** A socket now lives on {@code path} (decided, or accepted): the open-socket gauge of the statistics file. */
+    public void socketOpened(OffloadPath path) {
+        process.socketOpened(path);
+    }
+
+    /** A socket counted by {@link #socketOpened} closed. */
+    public void socketClosed(OffloadPath path) {
+        process.socketClosed(path);
     }
 
     /** Sockets of {@code role} that went down {@code path}. */

@@ -1,5 +1,10 @@
 package io.flyover.provider.runtime;
 
+import io.flyover.provider.events.DropsEvents;
+import io.flyover.provider.events.FlyoverEvents;
+import io.flyover.provider.stats.SocketStats;
+import io.flyover.provider.stats.StatsFile;
+import io.flyover.provider.stats.StatsPublisher;
 import io.flyover.stack.Stack;
 import io.flyover.stack.StackConfig;
 import io.flyover.stack.StackCounters;
@@ -7,6 +12,7 @@ import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
 import io.flyover.stack.tcp.TcpReadinessListener;
+import io.flyover.stack.udp.UdpSocket;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -36,6 +42,9 @@ public final class StackRuntime implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicInteger((int) (System.nanoTime() & 0x3FFF));
     private AgentRunner agentRunner;
     private volatile long polls;
+    /** This stack's statistics (io.flyover.provider.stats), or null when the runtime publishes none. */
+    private StatsPublisher publisher;
+    private AutoCloseable dropEvents;
     private volatile boolean closed;
 
     /**
@@ -51,7 +60,7 @@ public final class StackRuntime implements AutoCloseable {
         this.loopback = loopback;
         this.clock = clock;
         this.onClose = onClose;
-        stack.tcp().setReadinessListener(new Readiness());
+        stack.tcp().setReadinessListener(new Readiness(interfaceName));
         stack.udp().setReadinessListener(socket -> Readiness.notify(socket.attachment, SocketEvents.READABLE));
     }
 
@@ -64,6 +73,37 @@ public final class StackRuntime implements AutoCloseable {
                 .log(System.Logger.Level.ERROR, "stack thread of " + interfaceName + " failed", t);
         agentRunner = new AgentRunner(idle, errors, null, new StackAgent(this));
         AgentRunner.startOnThread(agentRunner, threads);
+    }
+
+    /**
+     * Publishes this stack's counters into {@code stats} from now on (every {@code intervalNanos}, from
+     * whichever thread polls) and reports its drops as JFR events.
+     */
+    public void publishStats(StatsFile stats, long intervalNanos) {
+        lock.lock();
+        try {
+            if (publisher == null && !closed) {
+                publisher = stats.newPublisher(stack, interfaceName, intervalNanos);
+                dropEvents = DropsEvents.register(interfaceName, publisher::publishedDrops);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Per-socket counters of an offloaded connection (the lock must be held); {@link SocketStats#NONE} without statistics. */
+    public SocketStats track(TcpConnection c) {
+        return publisher == null ? SocketStats.NONE : publisher.track(c);
+    }
+
+    /** Per-socket counters of a listener (the lock must be held). */
+    public SocketStats track(TcpListener l) {
+        return publisher == null ? SocketStats.NONE : publisher.track(l);
+    }
+
+    /** Per-socket counters of a UDP socket (the lock must be held). */
+    public SocketStats track(UdpSocket s) {
+        return publisher == null ? SocketStats.NONE : publisher.track(s);
     }
 
     public String interfaceName() { return interfaceName; }
@@ -158,8 +198,14 @@ public final class StackRuntime implements AutoCloseable {
         }
         StackCounters c = stack.counters();
         long before = c.rxFrames() + c.txFrames();
-        stack.poll(clock.getAsLong());
+        long now = clock.getAsLong();
+        stack.poll(now);
         polls++;
+        StatsPublisher p = publisher;
+        if (p != null) {
+            p.recordPoll();
+            p.publishIfDue(now);
+        }
         return c.rxFrames() + c.txFrames() != before;
     }
 
@@ -220,6 +266,10 @@ public final class StackRuntime implements AutoCloseable {
                 return;
             }
             closed = true;
+            if (publisher != null) {
+                publisher.close();
+                closeQuietly(dropEvents);
+            }
             stack.close();
         } finally {
             lock.unlock();
@@ -233,6 +283,14 @@ public final class StackRuntime implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // a JFR periodic hook that will not unregister is harmless
+        }
+    }
+
     @Override
     public String toString() {
         return "StackRuntime[" + interfaceName + "]";
@@ -240,6 +298,12 @@ public final class StackRuntime implements AutoCloseable {
 
     /** Passes the TCP layer's readiness reports to the channel attached to each socket. */
     private static final class Readiness implements TcpReadinessListener {
+        private final String interfaceName;
+
+        Readiness(String interfaceName) {
+            this.interfaceName = interfaceName;
+        }
+
         @Override
         public void onReadable(TcpConnection c) {
             notify(c.attachment, SocketEvents.READABLE);
@@ -252,6 +316,9 @@ public final class StackRuntime implements AutoCloseable {
 
         @Override
         public void onConnected(TcpConnection c) {
+            if (c.isConnected()) {
+                FlyoverEvents.connectionEstablished(c, interfaceName, 0);
+            }
             notify(c.attachment, SocketEvents.CONNECTED);
         }
 
