@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
 class OffloadDecidedEndToEndTest {
     private static final int ECHO_PORT = 7070;
     private static final int ROUNDS = 5;
-    private static final String PY_ECHO = """
+    static final String PY_ECHO = """
             import socket, sys
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4)
