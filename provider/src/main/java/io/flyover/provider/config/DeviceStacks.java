@@ -43,8 +43,8 @@ final class DeviceStacks {
 
     /**
      * Opens the stack of {@code interfaceName} on the first device that opens, or none: then the
-     * interface stays the kernel's (the offload policy sends its sockets to the kernel) and
-     * {@code warn} got exactly one line saying why. A device that cannot start (no libibverbs, no RDMA
+     * interface stays the kernel's (the offload policy sends its sockets to the kernel). Either way,
+     * when a device kind failed, {@code warn} gets exactly one line naming each failure and the outcome. A device that cannot start (no libibverbs, no RDMA
      * device, a port that is down, a failed memory registration, no AF_XDP) never fails the provider.
      *
      * <p>Which devices are tried: with {@code flyover.device} set, only that kind (the operator chose
@@ -74,7 +74,12 @@ final class DeviceStacks {
         }
         for (NetDeviceFactory factory : candidates) {
             try {
-                return Optional.of(open(nif, factory, settings));
+                StackRuntime opened = open(nif, factory, settings);
+                if (!failures.isEmpty()) {
+                    warn.accept(factory.kind() + " drives " + interfaceName + " because "
+                            + String.join("; ", failures));
+                }
+                return Optional.of(opened);
             } catch (Exception | LinkageError e) { // LinkageError: a native library that cannot load
                 failures.add(factory.kind() + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             }
