@@ -33,9 +33,11 @@ import org.junit.jupiter.api.Timeout;
  * socket tables ({@code ss}) on both sides of the veth.
  *
  * <p>Sharing the interface with the kernel: the AF_XDP device (kind af_xdp, whole-queue steering) takes
- * every frame of the veth, ARP included, so Flyover's stack answers ARP for 198.18.70.2 and the root
- * kernel holds no socket on that path; the kernel keeps its address and route there, which is what
- * the offload policy reads to decide.
+ * every frame of the veth, ARP included, so Flyover's stack answers ARP for 198.18.70.2 (and resolves
+ * the peer itself) and the root kernel holds no socket and no neighbour entry on that path; the kernel
+ * keeps its address and route there, which is what the offload policy reads to decide. A socket sent
+ * to the kernel by a rule while Flyover serves that interface gets no replies (they are steered to
+ * Flyover): sharing one address between both needs port-level steering, which the XDP program lacks.
  */
 @Timeout(60)
 class OffloadDecidedEndToEndTest {
@@ -164,6 +166,13 @@ class OffloadDecidedEndToEndTest {
             assertTrue(peerViewDuring.contains(veth.ns.peerIpv4() + ":" + ECHO_PORT),
                     "the namespace's kernel has the connection: " + peerViewDuring);
             assertEquals("", kernelViewDuring, "the root kernel has no socket on the offloaded path");
+            // ARP on the veth is Flyover's: the root kernel never resolved the peer (it saw none of its frames),
+            // while the peer's kernel holds the veth's MAC for 198.18.70.2, learnt from Flyover's stack.
+            assertEquals("", io.flyover.linux.testing.Shell.run("ip", "neigh", "show", veth.ns.peerIpv4(), "dev", veth.link).strip(),
+                    "the root kernel has no neighbour entry for the peer");
+            String mac = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", veth.link, "address")).strip();
+            String peerNeigh = veth.ns.exec("ip", "neigh", "show", veth.ns.localIpv4());
+            assertTrue(peerNeigh.contains("lladdr " + mac), "the peer resolved 198.18.70.2 to the veth's MAC: " + peerNeigh);
         }
     }
 
