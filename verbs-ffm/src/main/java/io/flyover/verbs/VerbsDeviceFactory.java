@@ -50,10 +50,15 @@ public final class VerbsDeviceFactory implements NetDeviceFactory {
         return 100;
     }
 
+    /**
+     * Whether an RDMA device sits behind the interface. Whether it also starts (libibverbs loads, the
+     * port is active, the memory registers) only {@link #open} finds out, with an exception that says
+     * which: the provider logs it and falls back to the next kind instead of skipping verbs silently.
+     */
     @Override
     public boolean serves(String interfaceName) {
         try {
-            return sysfs.rdmaPortFor(interfaceName).isPresent() && Libibverbs.isAvailable();
+            return sysfs.rdmaPortFor(interfaceName).isPresent();
         } catch (RuntimeException e) {
             return false;
         }

@@ -15,9 +15,14 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the stack of one accelerated host interface: the device from the highest-priority
@@ -26,24 +31,104 @@ import java.util.ServiceLoader;
  * addresses the kernel has there.
  */
 final class DeviceStacks {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceStacks.class);
     private static final int DEFAULT_FRAMES = 8192;
 
     private DeviceStacks() {}
 
-    static StackRuntime open(String interfaceName, Settings settings) throws IOException {
+    /** {@link #open(String, Settings, Consumer)} logging its one fallback line through SLF4J. */
+    static Optional<StackRuntime> open(String interfaceName, Settings settings) throws IOException {
+        return open(interfaceName, settings, LOG::warn);
+    }
+
+    /**
+     * Opens the stack of {@code interfaceName} on the first device that opens, or none: then the
+     * interface stays the kernel's (the offload policy sends its sockets to the kernel). Either way,
+     * when a device kind failed, {@code warn} gets exactly one line naming each failure and the outcome. A device that cannot start (no libibverbs, no RDMA
+     * device, a port that is down, a failed memory registration, no AF_XDP) never fails the provider.
+     *
+     * <p>Which devices are tried: with {@code flyover.device} set, only that kind (the operator chose
+     * it; another kind would take the interface in a way they did not ask for). Otherwise every kind
+     * that {@linkplain NetDeviceFactory#serves serves} the interface, highest priority first (verbs,
+     * then AF_XDP, then AF_PACKET), each failure noted and the next one tried.
+     *
+     * @throws IOException when the host has no interface of that name (a configuration error, as a bad rule is)
+     */
+    static Optional<StackRuntime> open(String interfaceName, Settings settings, Consumer<String> warn)
+            throws IOException {
         NetworkInterface nif = NetworkInterface.getByName(interfaceName);
         if (nif == null) {
             throw new IOException("flyover.interfaces names " + interfaceName + ", which this host does not have");
         }
-        Optional<String> kind = settings.get(SettingKeys.DEVICE);
-        NetDeviceFactory factory = ServiceLoader.load(NetDeviceFactory.class).stream()
-                .map(ServiceLoader.Provider::get)
-                .filter(f -> kind.isEmpty() || f.kind().equals(kind.get()))
-                .filter(f -> f.serves(interfaceName))
-                .max(Comparator.comparingInt(NetDeviceFactory::priority))
-                .orElseThrow(() -> new IOException("no Flyover device " + kind.map(k -> "of kind " + k + " ").orElse("")
-                        + "can drive " + interfaceName + " (is linux-ffm or verbs-ffm on the class path?)"));
+        return open(nif, settings, factories(), warn);
+    }
 
+    static Optional<StackRuntime> open(NetworkInterface nif, Settings settings, List<NetDeviceFactory> factories,
+                                       Consumer<String> warn) {
+        String interfaceName = nif.getName();
+        Optional<String> kind = settings.get(SettingKeys.DEVICE);
+        List<NetDeviceFactory> candidates = candidates(interfaceName, kind, factories);
+        List<String> failures = new ArrayList<>();
+        if (kind.isPresent() && candidates.isEmpty()) {
+            failures.add("no device factory of that kind is on the class path");
+        }
+        for (NetDeviceFactory factory : candidates) {
+            try {
+                StackRuntime opened = open(nif, factory, settings);
+                if (!failures.isEmpty()) {
+                    warn.accept(factory.kind() + " drives " + interfaceName + " because "
+                            + String.join("; ", failures));
+                }
+                return Optional.of(opened);
+            } catch (Exception | LinkageError e) { // LinkageError: a native library that cannot load
+                failures.add(factory.kind() + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            }
+        }
+        String asked = kind.map(k -> SettingKeys.DEVICE + "=" + k).orElse("no Flyover device");
+        warn.accept(asked + " cannot drive " + interfaceName
+                + (failures.isEmpty() ? " (no device kind serves it)" : " (" + String.join("; ", failures) + ")")
+                + ": sockets through " + interfaceName + " go to the kernel");
+        return Optional.empty();
+    }
+
+    /**
+     * The factories to try, in order: the one kind asked for (not filtered by {@code serves}, so that
+     * its own {@code open} says why it cannot), or every serving kind by falling priority.
+     */
+    static List<NetDeviceFactory> candidates(String interfaceName, Optional<String> kind, List<NetDeviceFactory> all) {
+        if (kind.isPresent()) {
+            return all.stream().filter(f -> f.kind().equals(kind.get())).toList();
+        }
+        return all.stream()
+                .filter(f -> servesQuietly(f, interfaceName))
+                .sorted(Comparator.comparingInt(NetDeviceFactory::priority).reversed())
+                .toList();
+    }
+
+    private static boolean servesQuietly(NetDeviceFactory f, String interfaceName) {
+        try {
+            return f.serves(interfaceName);
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static List<NetDeviceFactory> factories() {
+        List<NetDeviceFactory> out = new ArrayList<>();
+        for (var it = ServiceLoader.load(NetDeviceFactory.class).stream().iterator(); it.hasNext(); ) {
+            var provider = it.next();
+            try {
+                out.add(provider.get());
+            } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                LOG.warn("device factory {} cannot load: {}", provider.type().getName(), e.toString());
+            }
+        }
+        return out;
+    }
+
+    private static StackRuntime open(NetworkInterface nif, NetDeviceFactory factory, Settings settings)
+            throws IOException {
+        String interfaceName = nif.getName();
         StackConfig.Builder config = StackConfig.builder().mtu(nif.getMTU());
         for (InterfaceAddress a : nif.getInterfaceAddresses()) {
             if (a.getAddress() instanceof Inet4Address v4) {
@@ -74,11 +159,18 @@ final class DeviceStacks {
                 opened.close();
                 throw e;
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             pool.close();
             throw e;
         }
-        Stack stack = new Stack(config.build(), device, new SecureRandomSource());
+        Stack stack;
+        try {
+            stack = new Stack(config.build(), device, new SecureRandomSource());
+        } catch (RuntimeException e) {
+            device.close();
+            pool.close();
+            throw e;
+        }
         return new StackRuntime(interfaceName, stack, false, System::nanoTime, () -> {
             device.close();
             pool.close();

@@ -41,7 +41,7 @@ public final class NetworkFactory {
         List<StackRuntime> runtimes = new ArrayList<>();
         try {
             for (String name : interfaces(settings)) {
-                runtimes.add(DeviceStacks.open(name, settings));
+                DeviceStacks.open(name, settings).ifPresent(runtimes::add);
             }
             StackRuntime lo = loopback ? LoopbackStacks.open(settings) : null;
             if (lo != null) {
