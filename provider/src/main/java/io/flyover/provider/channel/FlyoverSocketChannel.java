@@ -85,6 +85,12 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     /** Bumped by every stack event, close and shutdown: a waiting thread touches the stack lock only when it moved. */
     private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
     private volatile FlyoverKey[] keys = NO_KEYS;
+    /**
+     * The {@link #eventSeq} seen before the last read that found the socket empty (under the read lock):
+     * while no event came since, a read answers 0 without taking the stack lock unless the stack may have
+     * input nobody polled yet. Data, end of stream and errors all come with a readable event.
+     */
+    private int emptyAtSeq = -1;
     private Socket socket;
 
     FlyoverSocketChannel(SelectorProvider provider, FlyoverNetwork network, SelectorProvider kernelProvider,
@@ -580,7 +586,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private boolean awaitEvent(int seen, long spinEnd, long deadline) {
         StackRuntime rt = runtime;
         while (eventSeq.get() == seen && isOpen()) {
-            if (!Waits.pause(this, rt, spinEnd, deadline)) {
+            if (!Waits.pause(this, network, rt, spinEnd, deadline)) {
                 return false;
             }
         }
@@ -760,6 +766,10 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             return 0;
         }
         StackRuntime rt = runtime;
+        int seq = eventSeq.get();
+        if (seq == emptyAtSeq && !rt.inputMayBePending()) {
+            return 0;
+        }
         int status;
         long total;
         rt.lock();
@@ -772,6 +782,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             if (status == 0) {
                 rt.pollLocked();
                 status = readOnce(dst, dsts, offset, length);
+                if (status == 0) {
+                    emptyAtSeq = seq;
+                }
             }
             if (status > 0) {
                 total = status;
@@ -1121,6 +1134,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             if (now - spinEnd < 0) {
                 rt.tryPoll();
             } else {
+                network.beforeApplicationPark();
                 LockSupport.parkNanos(this, Math.min(deadline - now, 1_000_000));
             }
         }
