@@ -8,6 +8,7 @@ import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
 import io.flyover.stack.tcp.TcpReadinessListener;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.agrona.ErrorHandler;
@@ -19,7 +20,8 @@ import org.agrona.concurrent.IdleStrategy;
  * a channel operation takes the lock, works on its {@code TcpConnection} or {@code UdpSocket}, flushes
  * and releases. A background stack thread ({@link StackAgent}) try-locks and polls so that timers, ACKs
  * and retransmissions run while the application does not call in; a thread waiting in {@code select()}
- * or a blocking read try-locks and polls the stack itself before it parks (run to completion, as XLIO).
+ * or a blocking read try-locks and polls the stack itself before it parks (run to completion, as XLIO);
+ * while application threads poll the stack themselves the stack thread rests (XLIO's inline mode).
  *
  * <p>Readiness reported by the stack (its TCP and UDP readiness listeners) is passed to the socket's
  * {@link SocketEvents} attachment, which wakes parked threads and selectors.
@@ -252,7 +254,7 @@ public final class StackRuntime implements AutoCloseable {
             long rest = deadline == Long.MAX_VALUE ? INLINE_REST_NANOS
                     : Math.max(0, Math.min(INLINE_REST_NANOS, deadline - now));
             if (rest > 0 && !closed) {
-                java.util.concurrent.locks.LockSupport.parkNanos(this, rest);
+                LockSupport.parkNanos(this, rest);
             }
         } finally {
             restingAgent = null;
@@ -267,7 +269,7 @@ public final class StackRuntime implements AutoCloseable {
         applicationParks++;
         Thread t = restingAgent;
         if (t != null) {
-            java.util.concurrent.locks.LockSupport.unpark(t);
+            LockSupport.unpark(t);
         }
     }
 
