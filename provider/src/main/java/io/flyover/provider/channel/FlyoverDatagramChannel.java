@@ -813,7 +813,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         DatagramChannel k = kernel;
         if (k == null || (remoteAddress != null && connectedPart != null)) {
             while (eventSeq.get() == seen && isOpen()) {
-                if (!Waits.pause(this, null, spinEnd, deadline)) {
+                if (!Waits.pause(this, network, null, spinEnd, deadline)) {
                     return false;
                 }
             }
@@ -826,6 +826,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 return true;
             }
             long millis = deadline == 0 ? 0 : Math.max(1, (deadline - now) / 1_000_000);
+            network.beforeApplicationPark();
             sel.select(millis);
             sel.selectedKeys().clear();
         } finally {
@@ -943,7 +944,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 if (blocking) {
                     long spinEnd = Waits.spinEnd(network.spinNanos());
                     while (n < 0 && isOpen()) {
-                        Waits.pause(this, null, spinEnd, 0);
+                        Waits.pause(this, network, null, spinEnd, 0);
                         n = trySend(src, srcs, offset, length, target);
                     }
                 }

@@ -272,6 +272,7 @@ public final class FlyoverSelector extends AbstractSelector {
             if (!signals.isEmpty() || signalOverflow || wakeupPending.get()) {
                 return;
             }
+            network.beforeApplicationPark();
             if (kernel) {
                 if (nanos < 0) {
                     inner.select(innerAction);

@@ -422,7 +422,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
         ServerSocketChannel k = kernel;
         if (k == null) {
             while (eventSeq.get() == seen && isOpen()) {
-                if (!Waits.pause(this, null, spinEnd, deadline)) {
+                if (!Waits.pause(this, network, null, spinEnd, deadline)) {
                     return false;
                 }
             }
@@ -435,6 +435,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                 return true;
             }
             long millis = deadline == 0 ? 0 : Math.max(1, (deadline - now) / 1_000_000);
+            network.beforeApplicationPark();
             sel.select(millis);
             sel.selectedKeys().clear();
         } finally {

@@ -87,6 +87,12 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     /** Bumped by every stack event, close and shutdown: a waiting thread touches the stack lock only when it moved. */
     private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
     private volatile FlyoverKey[] keys = NO_KEYS;
+    /**
+     * The {@link #eventSeq} seen before the last read that found the socket empty (under the read lock):
+     * while no event came since, a read answers 0 without taking the stack lock unless the stack may have
+     * input nobody polled yet. Data, end of stream and errors all come with a readable event.
+     */
+    private int emptyAtSeq = -1;
     private Socket socket;
     /** This connection's counters in the statistics file (used under the stack lock). */
     private SocketStats stats = SocketStats.NONE;
@@ -596,7 +602,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private boolean awaitEvent(int seen, long spinEnd, long deadline) {
         StackRuntime rt = runtime;
         while (eventSeq.get() == seen && isOpen()) {
-            if (!Waits.pause(this, rt, spinEnd, deadline)) {
+            if (!Waits.pause(this, network, rt, spinEnd, deadline)) {
                 return false;
             }
         }
@@ -776,6 +782,10 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             return 0;
         }
         StackRuntime rt = runtime;
+        int seq = eventSeq.get();
+        if (seq == emptyAtSeq && !rt.inputMayBePending()) {
+            return 0;
+        }
         int status;
         long total;
         rt.lock();
@@ -788,6 +798,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             if (status == 0) {
                 rt.pollLocked();
                 status = readOnce(dst, dsts, offset, length);
+                if (status == 0) {
+                    emptyAtSeq = seq;
+                }
             }
             if (status > 0) {
                 total = status;
@@ -1157,6 +1170,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             if (now - spinEnd < 0) {
                 rt.tryPoll();
             } else {
+                network.beforeApplicationPark();
                 LockSupport.parkNanos(this, Math.min(deadline - now, 1_000_000));
             }
         }

@@ -1,5 +1,6 @@
 package io.flyover.provider.channel;
 
+import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.StackRuntime;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -20,18 +21,19 @@ final class Waits {
      * @param deadline absolute {@code System.nanoTime()} deadline, or 0 for none
      * @return false when the deadline has passed
      */
-    static boolean pause(Object blocker, StackRuntime runtime, long spinEnd, long deadline) {
+    static boolean pause(Object blocker, FlyoverNetwork network, StackRuntime runtime, long spinEnd, long deadline) {
         long now = System.nanoTime();
         if (deadline != 0 && now - deadline >= 0) {
             return false;
         }
         if (now - spinEnd < 0) {
-            if (runtime != null) {
+            if (runtime != null && runtime.inputMayBePending()) {
                 runtime.tryPoll();
             }
             Thread.onSpinWait();
             return true;
         }
+        network.beforeApplicationPark();
         if (deadline == 0) {
             LockSupport.park(blocker);
         } else {

@@ -176,6 +176,16 @@ public final class FlyoverNetwork implements AutoCloseable {
         return work;
     }
 
+    /**
+     * What a thread about to park (or block in a kernel selector) calls: a stack thread resting while
+     * application threads drove its stack resumes polling now, as nobody else will.
+     */
+    public void beforeApplicationPark() {
+        for (int i = 0; i < runtimes.size(); i++) {
+            runtimes.get(i).wakeAgent();
+        }
+    }
+
     @Override
     public void close() {
         for (StackRuntime r : runtimes) {

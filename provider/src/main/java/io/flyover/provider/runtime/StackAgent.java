@@ -16,7 +16,7 @@ final class StackAgent implements Agent {
 
     @Override
     public int doWork() {
-        return runtime.tryPoll() ? 1 : 0;
+        return runtime.agentTurn() ? 1 : 0;
     }
 
     @Override

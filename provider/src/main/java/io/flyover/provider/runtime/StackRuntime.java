@@ -14,6 +14,7 @@ import io.flyover.stack.tcp.TcpListener;
 import io.flyover.stack.tcp.TcpReadinessListener;
 import io.flyover.stack.udp.UdpSocket;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.agrona.ErrorHandler;
@@ -25,7 +26,8 @@ import org.agrona.concurrent.IdleStrategy;
  * a channel operation takes the lock, works on its {@code TcpConnection} or {@code UdpSocket}, flushes
  * and releases. A background stack thread ({@link StackAgent}) try-locks and polls so that timers, ACKs
  * and retransmissions run while the application does not call in; a thread waiting in {@code select()}
- * or a blocking read try-locks and polls the stack itself before it parks (run to completion, as XLIO).
+ * or a blocking read try-locks and polls the stack itself before it parks (run to completion, as XLIO);
+ * while application threads poll the stack themselves the stack thread rests (XLIO's inline mode).
  *
  * <p>Readiness reported by the stack (its TCP and UDP readiness listeners) is passed to the socket's
  * {@link SocketEvents} attachment, which wakes parked threads and selectors.
@@ -46,6 +48,15 @@ public final class StackRuntime implements AutoCloseable {
     private StatsPublisher publisher;
     private AutoCloseable dropEvents;
     private volatile boolean closed;
+    /** Loopback only: the last poll did work, so frames it sent may wait in the loop for the next poll. */
+    private volatile boolean loopbackBacklog;
+    /** When the stack was last polled (by any thread), and the deadline that poll returned. */
+    private volatile long lastPollNanos = Long.MIN_VALUE / 2;
+    private volatile long nextDeadlineNanos;
+    /** The stack thread while it rests because application threads drive the stack, else null. */
+    private volatile Thread restingAgent;
+    /** Changed by every {@link #wakeAgent}: a rest decided before it is not taken. */
+    private volatile int applicationParks;
 
     /**
      * @param interfaceName the host interface this stack serves ({@code lo} for the loopback stack), as
@@ -167,8 +178,33 @@ public final class StackRuntime implements AutoCloseable {
         reservedTcpPorts.remove(port);
     }
 
+    /**
+     * Takes the stack lock, spinning briefly before queueing: the holder is another application thread
+     * or the stack thread inside a short poll, and a parked waiter would wait for the scheduler to run it
+     * while the spinning holder takes the lock again (Onload's stack lock spins too).
+     */
     public void lock() {
+        for (int i = 0; i < LOCK_SPINS; i++) {
+            if (lock.tryLock()) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
         lock.lock();
+    }
+
+    /** Tries before {@link #lock()} queues (each a few tens of nanoseconds). */
+    private static final int LOCK_SPINS = 200;
+
+    /**
+     * Whether a reader whose socket was empty, and heard no readiness event since, should poll the stack
+     * for input. On the loopback stack a send runs to completion (the peer hears its data inside
+     * {@link #flushLocked}), so only a backlog left by a bounded flush or a busy poll needs one, and the
+     * stack thread runs the timers; a device stack needs one when nobody else is polling it (its lock is
+     * free), since a holder polls and reports what arrives.
+     */
+    public boolean inputMayBePending() {
+        return loopback ? loopbackBacklog : !lock.isLocked();
     }
 
     public boolean tryLock() {
@@ -199,14 +235,19 @@ public final class StackRuntime implements AutoCloseable {
         StackCounters c = stack.counters();
         long before = c.rxFrames() + c.txFrames();
         long now = clock.getAsLong();
-        stack.poll(now);
+        nextDeadlineNanos = stack.poll(now);
+        lastPollNanos = now;
         polls++;
         StatsPublisher p = publisher;
         if (p != null) {
             p.recordPoll();
             p.publishIfDue(now);
         }
-        return c.rxFrames() + c.txFrames() != before;
+        boolean worked = c.rxFrames() + c.txFrames() != before;
+        if (loopback && loopbackBacklog != worked) {
+            loopbackBacklog = worked;
+        }
+        return worked;
     }
 
     /**
@@ -222,6 +263,67 @@ public final class StackRuntime implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The stack thread's turn (XLIO's inline mode): it polls when a loopback backlog waits or nobody
+     * polled for {@link #INLINE_NANOS}; while application
+     * threads drive the stack themselves it rests out of their way (no lock handoffs, no CPU taken from
+     * them, no lock held by a descheduled thread). Returns whether a poll did work.
+     */
+    boolean agentTurn() {
+        int parksSeen = applicationParks;
+        if (applicationDriving()) {
+            agentRest(parksSeen);
+            return false;
+        }
+        return tryPoll();
+    }
+
+    /** How long after an application thread's poll the stack thread leaves the stack to it. */
+    private static final long INLINE_NANOS = 50_000;
+
+    /**
+     * The stack thread found the application driving the stack: it rests (parked, so it neither takes a
+     * CPU from the application nor wakes every millisecond to preempt one) until a due deadline, at most
+     * {@link #INLINE_REST_NANOS}, or until an application thread about to park {@link #wakeAgent wakes} it.
+     */
+    private void agentRest(int parksSeen) {
+        restingAgent = Thread.currentThread();
+        try {
+            if (applicationParks != parksSeen) {
+                return; // an application thread parked since the decision: it may not have seen us resting
+            }
+            long now = clock.getAsLong();
+            long deadline = nextDeadlineNanos;
+            long rest = deadline == Long.MAX_VALUE ? INLINE_REST_NANOS
+                    : Math.max(0, Math.min(INLINE_REST_NANOS, deadline - now));
+            if (rest > 0 && !closed) {
+                LockSupport.parkNanos(this, rest);
+            }
+        } finally {
+            restingAgent = null;
+        }
+    }
+
+    /** The longest rest of the stack thread while the application drives the stack. */
+    private static final long INLINE_REST_NANOS = 5_000_000;
+
+    /** Ends the stack thread's rest (an application thread is about to park and stop polling). */
+    public void wakeAgent() {
+        applicationParks++;
+        Thread t = restingAgent;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Whether application threads polled the stack within {@link #INLINE_NANOS} (their polls run the due
+     * timers too) and left no loopback backlog.
+     */
+    private boolean applicationDriving() {
+        return clock.getAsLong() - lastPollNanos < INLINE_NANOS && !loopbackBacklog;
     }
 
     /**
