@@ -73,6 +73,7 @@ final class TcpInput {
         c.sndWl2 = s.ack;
         if (ack) {
             c.sndUna = s.ack;
+            layer.confirmReachable(c);
             takeRttSample(c, s, now);
             established(c, now);
             c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
@@ -264,6 +265,7 @@ final class TcpInput {
                 c.maxSndWnd = Math.max(c.maxSndWnd, c.sndWnd);
                 c.sndWl1 = s.seq;
                 c.sndWl2 = s.ack;
+                layer.confirmReachable(c);
                 takeRttSample(c, s, now);
                 established(c, now);
                 // fall through: the ACK may also acknowledge data or FIN
@@ -353,6 +355,7 @@ final class TcpInput {
                 c.finAcked = true;
             }
             c.sndUna = ack;
+            layer.confirmReachable(c);
             c.scoreboard.onCumulativeAck(ack);
             if (SeqNum.lt(c.sndNxt, c.sndUna)) {
                 c.sndNxt = c.sndUna;

@@ -60,29 +60,72 @@ class OffloadAndExpiryTest {
         pool.close();
     }
 
+    /**
+     * RFC 4861 section 7.3.3 (used for ARP, as Linux): a neighbour whose reachable time passed is STALE
+     * and keeps carrying traffic; its first use starts DELAY, then PROBE asks it by unicast, and the
+     * answer makes it REACHABLE again. Traffic is never held behind the probe.
+     */
     @Test
-    void anExpiredNeighborIsProbedByUnicastBeforeTrafficFlowsAgain() throws Exception {
+    void anExpiredNeighborKeepsCarryingTrafficWhileItIsProbedByUnicast() throws Exception {
         try (RawPeer peer = new RawPeer(StackConfig.builder().neighborTimers(5_000_000_000L, 1_000_000_000L, 3)).started()) {
-            peer.inject(Captures.linuxVeth().get(2)); // learn 198.18.0.1
+            peer.inject(replyFromPeer()); // 198.18.0.1 answers unicast: REACHABLE
             peer.poll();
             peer.sent();
             UdpSocket s = peer.stack.openUdp();
             s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
-            assertEquals(1, countType(peer.sent(), EtherType.IPV4));
-            peer.now += 6_000_000_000L; // past the reachable time
+            assertEquals(List.of(EtherType.IPV4), types(peer.sent()));
+            peer.now += 6_000_000_000L; // past the reachable time: STALE
             peer.poll(); // sends between polls use the time of the last poll
             s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
-            List<byte[]> out = peer.sent();
-            assertEquals(1, out.size());
-            EthernetFrame eth = new EthernetFrame();
-            MemorySegment m = MemorySegment.ofArray(out.get(0));
-            assertTrue(eth.wrap(m, 0, out.get(0).length));
-            assertEquals(EtherType.ARP, eth.etherType());
-            assertEquals(RawPeer.PEER_MAC, eth.destination()); // unicast probe to the old address
-            byte[] reply = replyFromPeer();
-            peer.inject(reply);
+            assertEquals(List.of(EtherType.IPV4), types(peer.sent())); // sent at once; DELAY starts
+            peer.now += NeighborCache.DELAY_FIRST_PROBE_NANOS;
             peer.poll();
-            assertEquals(1, countType(peer.sent(), EtherType.IPV4)); // the queued datagram leaves
+            List<byte[]> out = peer.sent();
+            assertEquals(List.of(EtherType.ARP), types(out)); // PROBE
+            EthernetFrame eth = new EthernetFrame();
+            assertTrue(eth.wrap(MemorySegment.ofArray(out.get(0)), 0, out.get(0).length));
+            assertEquals(RawPeer.PEER_MAC, eth.destination()); // unicast to the cached address
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(List.of(EtherType.IPV4), types(peer.sent())); // not held while the probe is out
+            peer.inject(replyFromPeer());
+            peer.poll();
+            peer.now += 4_000_000_000L;
+            peer.poll();
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(List.of(EtherType.IPV4), types(peer.sent())); // REACHABLE again: nothing else
+            assertEquals(1, peer.stack.netInterface().neighbors().solicitationsSent()); // the one probe
+        }
+    }
+
+    /** RFC 4861 section 7.3.3: unanswered unicast probes delete the entry; the next send resolves by broadcast. */
+    @Test
+    void aNeighborThatIgnoresItsProbesIsForgottenAndResolvedAnew() throws Exception {
+        try (RawPeer peer = new RawPeer(StackConfig.builder().neighborTimers(5_000_000_000L, 1_000_000_000L, 3)).started()) {
+            peer.inject(Captures.linuxVeth().get(2)); // an ARP request from 198.18.0.1 teaches its MAC: STALE
+            peer.poll();
+            peer.sent();
+            UdpSocket s = peer.stack.openUdp();
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(List.of(EtherType.IPV4), types(peer.sent()));
+            peer.now += NeighborCache.DELAY_FIRST_PROBE_NANOS;
+            for (int probe = 0; probe < 3; probe++) {
+                peer.poll();
+                assertEquals(List.of(EtherType.ARP), types(peer.sent()));
+                s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+                assertEquals(List.of(EtherType.IPV4), types(peer.sent()));
+                peer.now += 1_000_000_000L;
+            }
+            peer.poll(); // no answer to the third probe: the entry is deleted
+            assertTrue(peer.sent().isEmpty());
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            List<byte[]> out = peer.sent();
+            assertEquals(List.of(EtherType.ARP), types(out)); // the datagram waits for a broadcast request
+            EthernetFrame eth = new EthernetFrame();
+            assertTrue(eth.wrap(MemorySegment.ofArray(out.get(0)), 0, out.get(0).length));
+            assertEquals(EthernetFrame.BROADCAST, eth.destination());
+            peer.inject(replyFromPeer());
+            peer.poll();
+            assertEquals(List.of(EtherType.IPV4), types(peer.sent()));
         }
     }
 
@@ -94,14 +137,13 @@ class OffloadAndExpiryTest {
         return b;
     }
 
-    static int countType(List<byte[]> frames, int etherType) {
-        int n = 0;
+    static List<Integer> types(List<byte[]> frames) {
+        List<Integer> types = new ArrayList<>();
         EthernetFrame eth = new EthernetFrame();
         for (byte[] f : frames) {
-            if (eth.wrap(MemorySegment.ofArray(f), 0, f.length) && eth.etherType() == etherType) {
-                n++;
-            }
+            assertTrue(eth.wrap(MemorySegment.ofArray(f), 0, f.length));
+            types.add(eth.etherType());
         }
-        return n;
+        return types;
     }
 }
