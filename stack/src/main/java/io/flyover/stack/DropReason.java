@@ -32,6 +32,11 @@ public enum DropReason {
     NEIGHBOR_NOT_FOR_US,
     /** A neighbour-discovery message failing the validity checks of RFC 4861 (hop limit, length, options). */
     NEIGHBOR_MALFORMED,
+    /**
+     * An ARP message that would change the MAC of a neighbour resolved or changed less than a second ago:
+     * ARP has no checksum, so it is taken for corrupted or forged and ignored (Linux's {@code locktime}).
+     */
+    NEIGHBOR_ADDRESS_LOCKED,
 
     // --- IPv4 / IPv6 ---
     IP_TRUNCATED,

@@ -14,6 +14,11 @@ package io.flyover.stack.net;
  * never held for a neighbour whose address is known. REACHABLE turns STALE lazily, on the first look
  * after its deadline; the other timed states run from {@link #poll}.
  *
+ * <p>ARP has no checksum and no authentication: a corrupted or forged message would replace a good
+ * address, and traffic would go to nobody until the entry was probed and deleted. As Linux's
+ * {@code locktime}, a new address from ARP is refused for {@link #LOCK_NANOS} after the entry's last
+ * change of address or state, whatever its state once resolved ({@link #learn} answers false; the
+ * interface counts it). The first answer to a resolution wins, as in Linux.
  *
  * <p>Open addressing over preallocated arrays; a key lives in one of {@link #PROBE_WINDOW} slots after its
  * hash, and a full window evicts its least recently learned entry. Nothing is allocated after construction.
@@ -35,9 +40,13 @@ public final class NeighborCache {
     public static final int CONFIRMED = 2;
     /** {@link #learn} flag: the address replaces a different cached one (RFC 4861 section 7.2.5 O flag, 7.2.3, 6.3.4). */
     public static final int OVERRIDE = 4;
+    /** {@link #learn} flag: as {@link #OVERRIDE}, unless the resolved entry changed less than {@link #LOCK_NANOS} ago (ARP). */
+    public static final int OVERRIDE_UNLESS_LOCKED = 8;
 
     /** RFC 4861 section 10 DELAY_FIRST_PROBE_TIME: how long an entry in use waits for upper-layer confirmation. */
     public static final long DELAY_FIRST_PROBE_NANOS = 5_000_000_000L;
+    /** Linux's {@code locktime} default (1 s): ARP does not change a resolved entry's address sooner after a change. */
+    public static final long LOCK_NANOS = 1_000_000_000L;
 
     static final int PROBE_WINDOW = 8;
     private static final byte FREE = 0;
@@ -58,6 +67,8 @@ public final class NeighborCache {
     private final int[] probes;
     /** When the entry was last learned from the wire (eviction picks the oldest). */
     private final long[] touched;
+    /** When the state or the address last changed (Linux's {@code updated}, for the lock). */
+    private final long[] changed;
     private final int[] queue;
     private final int[] queued;
     private final int queueDepth;
@@ -85,6 +96,7 @@ public final class NeighborCache {
         this.deadline = new long[capacity];
         this.probes = new int[capacity];
         this.touched = new long[capacity];
+        this.changed = new long[capacity];
         this.queueDepth = queueDepth;
         this.queue = new int[capacity * queueDepth];
         this.queued = new int[capacity];
@@ -144,6 +156,9 @@ public final class NeighborCache {
     }
 
     private void setState(int i, byte s, long now) {
+        if (stateAt(i, now) != s) {
+            changed[i] = now;
+        }
         state[i] = s;
     }
 
@@ -219,41 +234,47 @@ public final class NeighborCache {
 
     /**
      * Records what a received message says: {@code hi/lo} is at {@code linkAddress}, with {@code flags}
-     * among {@link #CREATE}, {@link #CONFIRMED}, {@link #OVERRIDE} (RFC 4861 section 7.2.5 and Appendix C,
-     * which Linux follows for ARP too). Packets queued during a resolution go out now.
+     * among {@link #CREATE}, {@link #CONFIRMED}, {@link #OVERRIDE}, {@link #OVERRIDE_UNLESS_LOCKED} (RFC
+     * 4861 section 7.2.5 and Appendix C, which Linux follows for ARP too). Packets queued during a
+     * resolution go out now. Returns false only when a new address was refused because the entry is
+     * locked; a message that by the RFC merely does not update the entry answers true.
      */
-    public void learn(long hi, long lo, long linkAddress, int flags, long now) {
+    public boolean learn(long hi, long lo, long linkAddress, int flags, long now) {
         boolean confirmed = (flags & CONFIRMED) != 0;
         int i = find(hi, lo);
         if (i < 0) {
             if ((flags & CREATE) == 0) {
-                return; // RFC 826 merge; RFC 4861 section 7.2.5: no entry, no update
+                return true; // RFC 826 merge; RFC 4861 section 7.2.5: no entry, no update
             }
             i = claim(hi, lo, now);
             // RFC 4861 sections 7.2.3, 6.3.4: an entry created by an unsolicited message is STALE.
             resolved(i, linkAddress, confirmed, now);
-            return;
+            return true;
         }
         touched[i] = now;
         byte s = stateAt(i, now);
         if (s == INCOMPLETE) {
             resolved(i, linkAddress, confirmed, now);
-            return;
+            return true;
         }
         if (linkAddress != mac[i]) {
-            if ((flags & OVERRIDE) != 0) {
+            if ((flags & OVERRIDE_UNLESS_LOCKED) != 0 && now - changed[i] < LOCK_NANOS) {
+                return false;
+            }
+            if ((flags & (OVERRIDE | OVERRIDE_UNLESS_LOCKED)) != 0) {
                 mac[i] = linkAddress;
+                changed[i] = now;
                 becomeReachableOrStale(i, confirmed, now);
             } else if (s == REACHABLE) {
                 setState(i, STALE, now); // RFC 4861 section 7.2.5 (a): doubt, but keep the address
             }
-            return;
+            return true;
         }
         if (confirmed) {
             setState(i, REACHABLE, now);
             deadline[i] = now + reachableNanos;
         }
-        // The same address unconfirmed changes nothing (RFC 4861 Appendix C).
+        return true; // the same address unconfirmed changes nothing (RFC 4861 Appendix C)
     }
 
     /** An INCOMPLETE (or new) entry learns its address: queued packets leave. */

@@ -262,6 +262,9 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
      * RFC 826 "packet reception", with the merge flag: learn the sender when it is already known or asks
      * us. As Linux, only a reply unicast to us confirms reachability (RFC 4861 section 7.3.3 states used
      * for ARP); requests and broadcast replies leave a known address's state alone, or make it STALE.
+     * ARP carries no checksum: a message changing the MAC of a neighbour resolved or changed less than a
+     * second ago is ignored and counted (Linux's locktime, {@link NeighborCache#LOCK_NANOS}); a request
+     * for us is still answered.
      */
     private int inputArp(int frame, long at, int length, boolean linkBroadcast) {
         if (!arp.wrap(memory, at, length)) {
@@ -280,17 +283,24 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             return Verdict.drop(DropReason.NEIGHBOR_NOT_FOR_US);
         }
         boolean forUs = arp.targetIp() == ipv4;
+        boolean locked = false;
         if (senderIp != 0 && senderIp != ipv4) {
-            int flags = NeighborCache.OVERRIDE | (forUs ? NeighborCache.CREATE : 0)
+            int flags = NeighborCache.OVERRIDE_UNLESS_LOCKED | (forUs ? NeighborCache.CREATE : 0)
                     | (forUs && op == ArpPacket.OP_REPLY && !linkBroadcast ? NeighborCache.CONFIRMED : 0);
-            neighbors.learn(0, IpAddress.v4Lo(senderIp), senderMac, flags, now);
+            locked = !neighbors.learn(0, IpAddress.v4Lo(senderIp), senderMac, flags, now);
         }
-        if (!forUs) {
+        if (!forUs || op == ArpPacket.OP_REPLY) {
+            if (locked) {
+                return Verdict.drop(DropReason.NEIGHBOR_ADDRESS_LOCKED);
+            }
+            if (forUs) {
+                return Verdict.CONSUMED;
+            }
             // Gratuitous announcements (sender == target) only refresh existing entries: consumed.
             return senderIp == arp.targetIp() ? Verdict.CONSUMED : Verdict.drop(DropReason.NEIGHBOR_NOT_FOR_US);
         }
-        if (op == ArpPacket.OP_REPLY) {
-            return Verdict.CONSUMED;
+        if (locked) {
+            counters.drop(DropReason.NEIGHBOR_ADDRESS_LOCKED); // the sender's claim is ignored, its question answered
         }
         // Answer in place: the request's frame becomes the reply.
         ArpPacket.emit(memory, at, ArpPacket.OP_REPLY, mac, ipv4, senderMac, senderIp);

@@ -157,6 +157,38 @@ class NeighborCacheTest {
     }
 
     @Test
+    void arpCannotMoveAReachableEntryWithinTheLockOfItsLastChange() {
+        long now = resolved();
+        int arp = NeighborCache.OVERRIDE_UNLESS_LOCKED | NeighborCache.CONFIRMED;
+        assertFalse(cache.learn(HI, LO, OTHER_MAC, arp, now + NeighborCache.LOCK_NANOS - 1));
+        assertEquals(MAC, cache.lookup(HI, LO, now));
+        // Confirmations that change nothing do not extend the lock (as Linux's "updated").
+        cache.confirm(HI, LO, now + NeighborCache.LOCK_NANOS / 2);
+        cache.learn(HI, LO, MAC, arp, now + NeighborCache.LOCK_NANOS / 2);
+        assertTrue(cache.learn(HI, LO, OTHER_MAC, arp, now + NeighborCache.LOCK_NANOS));
+        assertEquals(OTHER_MAC, cache.lookup(HI, LO, now));
+        // The change restarts the lock.
+        assertFalse(cache.learn(HI, LO, MAC, arp, now + NeighborCache.LOCK_NANOS + 1));
+        assertEquals(OTHER_MAC, cache.lookup(HI, LO, now));
+    }
+
+    /** Seed 886 of StackTcpSimulationTest: an announcement resolved the entry, a corrupted reply followed 7 ms later. */
+    @Test
+    void theLockCoversEveryResolvedStateAsInLinux() {
+        long now = 10 * S;
+        cache.resolveAndSend(1, HI, LO, now);
+        assertTrue(cache.learn(HI, LO, MAC, NeighborCache.OVERRIDE_UNLESS_LOCKED, now)); // the first answer wins: STALE
+        assertEquals(List.of("solicit broadcast", "send 1 to 20000000001"), taken()); // and DELAY, by this send
+        assertFalse(cache.isReachable(HI, LO, now));
+        long corrupted = now + 7_000_000L;
+        assertFalse(cache.learn(HI, LO, OTHER_MAC, NeighborCache.OVERRIDE_UNLESS_LOCKED | NeighborCache.CONFIRMED, corrupted));
+        assertEquals(MAC, cache.lookup(HI, LO, corrupted));
+        // A second later the neighbour may really have moved.
+        assertTrue(cache.learn(HI, LO, OTHER_MAC, NeighborCache.OVERRIDE_UNLESS_LOCKED, now + NeighborCache.LOCK_NANOS));
+        assertEquals(OTHER_MAC, cache.lookup(HI, LO, now + NeighborCache.LOCK_NANOS));
+    }
+
+    @Test
     void advertisementFlagsFollowRfc4861Section725() {
         long now = resolved();
         // Override clear, a different address, REACHABLE: STALE, the address kept.

@@ -3,6 +3,7 @@ package io.flyover.stack.net;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flyover.stack.DropReason;
 import io.flyover.stack.InjectDevice;
 import io.flyover.stack.RawPeer;
 import io.flyover.stack.SeededRandom;
@@ -127,6 +128,79 @@ class OffloadAndExpiryTest {
             peer.poll();
             assertEquals(List.of(EtherType.IPV4), types(peer.sent()));
         }
+    }
+
+    /**
+     * ARP has no checksum: a corrupted or forged reply or announcement must not move a neighbour that
+     * was just confirmed (Linux's locktime, 1 s); it is counted. A second later a new address is taken,
+     * as the neighbour may really have moved.
+     */
+    @Test
+    void anArpMessageChangingAFreshlyConfirmedAddressIsIgnoredAndCounted() throws Exception {
+        long otherMac = RawPeer.PEER_MAC ^ 0x0000_0000_0100L; // one bit flipped
+        try (RawPeer peer = new RawPeer().started()) {
+            peer.inject(replyFromPeer()); // REACHABLE at PEER_MAC
+            peer.poll();
+            peer.inject(arp(ArpPacket.OP_REPLY, otherMac, RawPeer.STACK_MAC, 0xC612_0002)); // a corrupted copy
+            peer.inject(arp(ArpPacket.OP_REQUEST, otherMac, EthernetFrame.BROADCAST, 0xC612_0001)); // an announcement
+            peer.poll();
+            assertEquals(2, peer.stack.counters().drops(DropReason.NEIGHBOR_ADDRESS_LOCKED));
+            UdpSocket s = peer.stack.openUdp();
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(List.of(RawPeer.PEER_MAC), destinations(peer.sent()));
+
+            peer.now += NeighborCache.LOCK_NANOS; // the lock is over: the neighbour may have moved
+            peer.poll();
+            peer.inject(arp(ArpPacket.OP_REPLY, otherMac, RawPeer.STACK_MAC, 0xC612_0002));
+            peer.poll();
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(List.of(otherMac), destinations(peer.sent()));
+            assertEquals(2, peer.stack.counters().drops(DropReason.NEIGHBOR_ADDRESS_LOCKED));
+            s.close();
+        }
+    }
+
+    /**
+     * Seed 886 of StackTcpSimulationTest: the peer's announcement resolved it, then the unicast reply to our
+     * request arrived with one bit of the sender's MAC flipped, and the stack sent into the void for 31 s.
+     */
+    @Test
+    void aCorruptedReplyRightAfterAnAnnouncementResolvedTheNeighborIsIgnored() throws Exception {
+        long otherMac = RawPeer.PEER_MAC ^ 0x0400_0000_0000L;
+        try (RawPeer peer = new RawPeer().started()) {
+            UdpSocket s = peer.stack.openUdp();
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(List.of(EthernetFrame.BROADCAST), destinations(peer.sent())); // who-has 198.18.0.1
+            peer.inject(arp(ArpPacket.OP_REQUEST, RawPeer.PEER_MAC, EthernetFrame.BROADCAST, 0xC612_0001));
+            peer.poll();
+            assertEquals(List.of(RawPeer.PEER_MAC), destinations(peer.sent())); // the queued datagram
+            peer.now += 7_000_000L;
+            peer.inject(arp(ArpPacket.OP_REPLY, otherMac, RawPeer.STACK_MAC, 0xC612_0002));
+            peer.poll();
+            assertEquals(1, peer.stack.counters().drops(DropReason.NEIGHBOR_ADDRESS_LOCKED));
+            s.sendTo(MemorySegment.ofArray(new byte[4]), 0, 4, IpAddress.parse("198.18.0.1"), 9);
+            assertEquals(List.of(RawPeer.PEER_MAC), destinations(peer.sent()));
+            s.close();
+        }
+    }
+
+    /** An ARP message from 198.18.0.1 claiming {@code senderMac}, to the stack (target 198.18.0.2) or an announcement. */
+    static byte[] arp(int op, long senderMac, long ethDestination, int targetIp) {
+        byte[] b = new byte[42];
+        MemorySegment s = MemorySegment.ofArray(b);
+        new io.flyover.stack.wire.EthernetHeader().set(ethDestination, senderMac, EtherType.ARP).emit(s, 0);
+        ArpPacket.emit(s, 14, op, senderMac, 0xC612_0001, op == ArpPacket.OP_REPLY ? RawPeer.STACK_MAC : 0, targetIp);
+        return b;
+    }
+
+    static List<Long> destinations(List<byte[]> frames) {
+        List<Long> macs = new ArrayList<>();
+        EthernetFrame eth = new EthernetFrame();
+        for (byte[] f : frames) {
+            assertTrue(eth.wrap(MemorySegment.ofArray(f), 0, f.length));
+            macs.add(eth.destination());
+        }
+        return macs;
     }
 
     static byte[] replyFromPeer() {
