@@ -187,13 +187,6 @@ final class TcpInput {
             return;
         }
 
-        // RFC 7323 §4.3 (2): remember the timestamp to echo.
-        if (c.tsEnabled && s.options.timestamps && SeqNum.ge(s.options.tsVal, c.tsRecent)
-                && SeqNum.le(seq, c.lastAckSent)) {
-            c.tsRecent = s.options.tsVal;
-            c.tsRecentAgeNanos = now;
-        }
-
         // Trim to the window: data before RCV.NXT (a duplicate SYN counts as one octet) and beyond it.
         long payloadOffset = s.payloadOffset;
         int payloadLength = s.payloadLength;
@@ -277,6 +270,14 @@ final class TcpInput {
         }
         if (!processAck(c, s, seq, payloadLength, fin, now)) {
             return;
+        }
+        // RFC 7323 §4.3 (2) and §5.3 R3: remember the timestamp to echo, from a segment found acceptable by
+        // every check, RST, SYN and ACK included: a segment they discard (a blind in-window forgery, RFC 5961)
+        // must not move TS.Recent, or PAWS would then refuse every genuine segment (Linux does the same).
+        if (c.tsEnabled && s.options.timestamps && SeqNum.ge(s.options.tsVal, c.tsRecent)
+                && SeqNum.le(s.seq, c.lastAckSent)) {
+            c.tsRecent = s.options.tsVal;
+            c.tsRecentAgeNanos = now;
         }
         if (!c.inTable) {
             return; // LAST-ACK completed

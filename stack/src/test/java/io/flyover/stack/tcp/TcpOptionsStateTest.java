@@ -103,6 +103,32 @@ class TcpOptionsStateTest extends TcpTestBase {
         assertEquals(TcpState.CLOSED, c.state());
     }
 
+    /**
+     * RFC 7323 §5.3 R3 takes TS.Recent from an acceptable segment only: one that the RST, SYN or ACK checks
+     * discard (RFC 5961 §3-§5, blind in-window forgeries among them) must not move it, or a single forged
+     * segment with a far-future TSval would make PAWS drop every genuine one from then on.
+     */
+    @Test
+    void aSegmentDiscardedAfterTheSequenceCheckDoesNotMoveTsRecent() {
+        TcpConnection c = establishedWithOptions();
+        int future = PEER_TS + 1_000_000;
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1 + 5000).window(100), future, 0)); // ACK beyond SND.MAX
+        send(ts(Seg.of(RST | ACK, REMOTE_ISN + 50, c.iss + 1), future, 0)); // in-window RST, not at RCV.NXT
+        send(ts(Seg.of(SYN | ACK, REMOTE_ISN + 60, c.iss + 1), future, 0)); // in-window SYN
+        assertEquals(1, layer.dropCount(DropReason.TCP_BAD_ACK));
+        assertEquals(1, layer.dropCount(DropReason.TCP_RST_IGNORED));
+        assertEquals(1, layer.dropCount(DropReason.TCP_SYN_IN_WINDOW));
+        for (Seg reply : out.sent) {
+            assertEquals(PEER_TS + 1, reply.options.tsEcr, reply.toString()); // the challenge ACKs echo the real peer
+        }
+        out.sent.clear();
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 2, 0));
+        assertEquals(0, layer.dropCount(DropReason.TCP_PAWS_REJECTED));
+        assertEquals(3, c.bytesToRead());
+        assertEquals(PEER_TS + 2, out.sent.get(0).options.tsEcr);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
     @Test
     void outOfOrderDataIsSacked() {
         TcpConnection c = establishedWithOptions();
