@@ -98,7 +98,7 @@ public enum DropReason {
     TCP_RST_IGNORED,
     /** Segment without ACK in a state that requires one. */
     TCP_NO_ACK_FLAG,
-    /** Older timestamp than TS.Recent (RFC 7323 §5 PAWS). */
+    /** A timestamp more than a tick older than TS.Recent (RFC 7323 §5 PAWS, with Linux's one-tick window). */
     TCP_PAWS_REJECTED,
     /** Sequence numbers outside the receive window (RFC 9293 §3.10.7.4 first check). */
     TCP_OUT_OF_WINDOW,

@@ -14,6 +14,15 @@ import io.flyover.stack.wire.TcpOptions;
 final class TcpInput {
     /** RFC 7323 §5.5: TS.Recent is invalid after 24 days idle. */
     static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+    /**
+     * PAWS tolerates a TSval this many ticks older than TS.Recent, as Linux's {@code TCP_PAWS_WINDOW}. RFC
+     * 7323 §5.3 R1 refuses any older TSval, but with a millisecond clock a segment reordered behind one
+     * sent a moment later (a pure ACK behind the next, an original behind a retransmission) is one tick
+     * older: refusing it loses an ACK or data and costs an ACK in reply. A duplicate from the previous
+     * wrap of the sequence space, which PAWS exists to refuse, cannot be this recent below 2^32 bytes in
+     * two ticks (2 TB/s at 1 ms).
+     */
+    static final int PAWS_WINDOW = 1;
     /** Segments acknowledged immediately after the handshake (quick-ACK, as Linux). */
     static final int QUICK_ACKS = 8;
 
@@ -146,8 +155,8 @@ final class TcpInput {
             s.flags = flags = flags & ~TcpHeader.SYN;
         }
 
-        // RFC 7323 §5.3 R1: PAWS
-        if (c.tsEnabled && s.options.timestamps && !rst && SeqNum.lt(s.options.tsVal, c.tsRecent)
+        // RFC 7323 §5.3 R1: PAWS, within PAWS_WINDOW
+        if (c.tsEnabled && s.options.timestamps && !rst && c.tsRecent - s.options.tsVal > PAWS_WINDOW
                 && now - c.tsRecentAgeNanos < PAWS_IDLE_NANOS) {
             layer.drop(DropReason.TCP_PAWS_REJECTED);
             c.ackNow = true;

@@ -104,6 +104,29 @@ class TcpOptionsStateTest extends TcpTestBase {
     }
 
     /**
+     * PAWS tolerates one tick (TcpInput.PAWS_WINDOW, Linux's TCP_PAWS_WINDOW): a segment sent a moment before
+     * the one that set TS.Recent and reordered behind it (here data following a retransmission) is taken;
+     * two ticks older is refused as RFC 7323 §5.3 R1 says.
+     */
+    @Test
+    void pawsToleratesASegmentOneTickOlderThanTsRecent() {
+        TcpConnection c = establishedWithOptions();
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 10, 0));
+        assertEquals(PEER_TS + 10, out.sent.remove(0).options.tsEcr);
+        send(ts(Seg.of(ACK, REMOTE_ISN + 4, c.iss + 1).payload("def").window(100), PEER_TS + 9, 0));
+        assertEquals(0, layer.dropCount(DropReason.TCP_PAWS_REJECTED));
+        assertEquals(6, c.bytesToRead());
+        layer.poll(now);
+        send(ts(Seg.of(ACK, REMOTE_ISN + 7, c.iss + 1).payload("ghi").window(100), PEER_TS + 8, 0));
+        assertEquals(1, layer.dropCount(DropReason.TCP_PAWS_REJECTED));
+        assertEquals(6, c.bytesToRead());
+        for (Seg reply : out.sent) {
+            assertEquals(PEER_TS + 10, reply.options.tsEcr); // TS.Recent never goes back
+        }
+        out.sent.clear();
+    }
+
+    /**
      * RFC 7323 §5.3 R3 takes TS.Recent from an acceptable segment only: one that the RST, SYN or ACK checks
      * discard (RFC 5961 §3-§5, blind in-window forgeries among them) must not move it, or a single forged
      * segment with a far-future TSval would make PAWS drop every genuine one from then on.
