@@ -105,7 +105,10 @@ public final class TcpConnection {
     /** Karn timing: the segment being timed ({@link #rttSeq}) and when it was sent; -1 when none. */
     int rttSeq;
     long rttStartNanos = -1;
+    /** Retransmission timeouts since SND.UNA last advanced (RFC 9293 §3.8.3 R1/R2 count them). */
     int retransmits;
+    /** Every segment this connection sent again, SYNs included (Linux's tcpi_total_retrans). */
+    long retransmittedSegments;
     boolean retransmittedSinceAck;
 
     // --- acknowledgement ------------------------------------------------------------------------
@@ -169,7 +172,10 @@ public final class TcpConnection {
     public int sendMss() { return sendMss; }
     public int congestionWindow() { return cc.cwnd(); }
     public long smoothedRttNanos() { return rtt.srttNanos(); }
-    public int retransmissions() { return retransmits; }
+    /** Segments retransmitted over the connection's life, by timeout, fast recovery or probe, SYNs included. */
+    public long retransmissions() { return retransmittedSegments; }
+    /** Retransmission timeouts in a row since the last acknowledgement of new data (reset by each). */
+    public int consecutiveTimeouts() { return retransmits; }
 
     /** The handshake completed (and the connection may since have been closed). */
     public boolean isConnected() {

@@ -258,6 +258,12 @@ class TcpStateTest extends TcpTestBase {
             TcpConnection c = synReceived();
             advance(1_000_000_000L);
             expect(Seg.of(SYN | ACK, c.iss, REMOTE_ISN + 1).mss(1460));
+            assertEquals(1, c.retransmissions()); // a SYN sent again is a retransmission too
+            assertEquals(1, c.consecutiveTimeouts());
+            send(Seg.of(SYN, REMOTE_ISN, 0).mss(1460)); // the peer's SYN again: the SYN-ACK again
+            expect(Seg.of(SYN | ACK, c.iss, REMOTE_ISN + 1).mss(1460));
+            assertEquals(2, c.retransmissions());
+            assertEquals(layer.stats().retransmittedSegments, c.retransmissions());
         }
 
         @Test
@@ -439,6 +445,39 @@ class TcpStateTest extends TcpTestBase {
             expectNothing();
             advance(1_000_000L);
             expect(Seg.of(ACK | PSH, c.iss + 1, REMOTE_ISN + 1).payload("data"));
+        }
+
+        /**
+         * retransmissions() is the connection's total of retransmitted segments (as tcpi_total_retrans);
+         * consecutiveTimeouts() the timeouts since the last new acknowledgement (the R2 count of RFC 9293
+         * §3.8.3), which an ACK resets.
+         */
+        @Test
+        void retransmissionsAreCountedInTotalAndTimeoutsSinceTheLastAck() {
+            TcpConnection c = established();
+            c.setNoDelay(true);
+            c.write(new byte[4000], 0, 4000);
+            layer.poll(now);
+            assertEquals(3, out.sent.size());
+            out.sent.clear();
+            // Every data segment from now on carries bytes sent before: each is a retransmission.
+            advance(200_000_000L);
+            advance(400_000_000L);
+            long resent = out.sent.stream().filter(s -> s.payload.length > 0).count();
+            assertTrue(resent >= 2, out.sent.toString()); // the tail loss probe and two timeouts
+            assertEquals(2, c.consecutiveTimeouts());
+            assertEquals(resent, c.retransmissions());
+            out.sent.clear();
+            send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1 + 1460));
+            assertEquals(0, c.consecutiveTimeouts()); // new data acknowledged
+            for (int i = 0; i < 3; i++) {
+                send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1 + 1460));
+            }
+            resent += out.sent.stream().filter(s -> s.payload.length > 0).count();
+            assertTrue(resent > 2);
+            assertEquals(0, c.consecutiveTimeouts());
+            assertEquals(resent, c.retransmissions()); // a total: the ACK reset nothing
+            assertEquals(layer.stats().retransmittedSegments, c.retransmissions());
         }
 
         @Test
