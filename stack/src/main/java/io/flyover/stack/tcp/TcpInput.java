@@ -189,8 +189,13 @@ final class TcpInput {
                 // An old duplicate (entirely left of RCV.NXT) still carries a valid ACK: use it, as BSD
                 // does, within the RFC 5961 §5.2 bounds checked by processAck. Its data and FIN are dropped.
                 if ((flags & (TcpHeader.ACK_FLAG | TcpHeader.SYN)) == TcpHeader.ACK_FLAG && c.state.isSynchronized()
-                        && SeqNum.le(seq + segLen, c.rcvNxt) && SeqNum.ge(seq, c.rcvNxt - Math.max(c.maxSndWnd, c.recvRing.capacity()))) {
-                    processAck(c, s, seq, s.payloadLength, (flags & TcpHeader.FIN) != 0, now);
+                        && SeqNum.le(seq + segLen, c.rcvNxt) && SeqNum.ge(seq, c.rcvNxt - Math.max(c.maxSndWnd, c.recvRing.capacity()))
+                        && processAck(c, s, seq, s.payloadLength, (flags & TcpHeader.FIN) != 0, now)
+                        && SeqNum.ge(seq + segLen, c.lastAckSent)) {
+                    // It reaches Last.ACK.sent: the peer resends what our lost ACK acknowledged, and the
+                    // ACK in reply must echo this TSval for the peer's RTT sample (RFC 7323 §4.1, §4.3;
+                    // BSD and Linux read SEG.SEQ <= Last.ACK.sent <= SEG.SEQ + SEG.LEN so).
+                    rememberTimestamp(c, s, now);
                 }
             }
             return;
@@ -280,14 +285,10 @@ final class TcpInput {
         if (!processAck(c, s, seq, payloadLength, fin, now)) {
             return;
         }
-        // RFC 7323 §4.3 (2) and §5.3 R3: remember the timestamp to echo, from a segment found acceptable by
-        // every check, RST, SYN and ACK included: a segment they discard (a blind in-window forgery, RFC 5961)
-        // must not move TS.Recent, or PAWS would then refuse every genuine segment (Linux does the same).
-        if (c.tsEnabled && s.options.timestamps && SeqNum.ge(s.options.tsVal, c.tsRecent)
-                && SeqNum.le(s.seq, c.lastAckSent)) {
-            c.tsRecent = s.options.tsVal;
-            c.tsRecentAgeNanos = now;
-        }
+        // RFC 7323 §5.3 R3 takes the timestamp to echo from a segment found acceptable by every check, RST,
+        // SYN and ACK included: a segment they discard (a blind in-window forgery, RFC 5961) must not move
+        // TS.Recent, or PAWS would then refuse every genuine segment (Linux does the same).
+        rememberTimestamp(c, s, now);
         if (!c.inTable) {
             return; // LAST-ACK completed
         }
@@ -322,6 +323,15 @@ final class TcpInput {
             }
         } else if (c.rcvFinPending && c.rcvFinSeq == c.rcvNxt) {
             acceptFin(c, now);
+        }
+    }
+
+    /** RFC 7323 §4.3 (2): SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent: TS.Recent = SEG.TSval. */
+    private static void rememberTimestamp(TcpConnection c, InboundSegment s, long now) {
+        if (c.tsEnabled && s.options.timestamps && SeqNum.ge(s.options.tsVal, c.tsRecent)
+                && SeqNum.le(s.seq, c.lastAckSent)) {
+            c.tsRecent = s.options.tsVal;
+            c.tsRecentAgeNanos = now;
         }
     }
 

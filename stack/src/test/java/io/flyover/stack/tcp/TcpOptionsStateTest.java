@@ -127,6 +127,28 @@ class TcpOptionsStateTest extends TcpTestBase {
     }
 
     /**
+     * Our ACK was lost and the peer retransmits the segment it acknowledged: the duplicate ends at
+     * Last.ACK.sent, so RFC 7323 §4.3 (SEG.SEQ <= Last.ACK.sent, with BSD's and Linux's reading that the
+     * segment may end there) takes its TSval, and the ACK in reply echoes the retransmission, not the
+     * original sent RTOs earlier: else the sender's RTT sample (RFC 7323 §4.1) spans all its backoffs.
+     * Seed 8307 of StackTcpSimulationTest took a 17 s RTT sample, then waited 20 s for its next timeout.
+     */
+    @Test
+    void theRetransmissionOfTheLastAcknowledgedSegmentIsEchoed() {
+        TcpConnection c = establishedWithOptions();
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 2, 0));
+        assertEquals(PEER_TS + 2, out.sent.remove(0).options.tsEcr); // this ACK is lost
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 1000, 0));
+        assertEquals(1, out.sent.size());
+        assertEquals(REMOTE_ISN + 4, out.sent.get(0).ack);
+        assertEquals(PEER_TS + 1000, out.sent.remove(0).options.tsEcr);
+        assertEquals(3, c.bytesToRead());
+        // An older duplicate, not reaching Last.ACK.sent, moves nothing.
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("ab").window(100), PEER_TS + 2000, 0));
+        assertEquals(PEER_TS + 1000, out.sent.remove(0).options.tsEcr);
+    }
+
+    /**
      * RFC 7323 §5.3 R3 takes TS.Recent from an acceptable segment only: one that the RST, SYN or ACK checks
      * discard (RFC 5961 §3-§5, blind in-window forgeries among them) must not move it, or a single forged
      * segment with a far-future TSval would make PAWS drop every genuine one from then on.
