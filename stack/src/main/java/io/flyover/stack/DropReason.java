@@ -32,6 +32,11 @@ public enum DropReason {
     NEIGHBOR_NOT_FOR_US,
     /** A neighbour-discovery message failing the validity checks of RFC 4861 (hop limit, length, options). */
     NEIGHBOR_MALFORMED,
+    /**
+     * An ARP message that would change the MAC of a neighbour resolved or changed less than a second ago:
+     * ARP has no checksum, so it is taken for corrupted or forged and ignored (Linux's {@code locktime}).
+     */
+    NEIGHBOR_ADDRESS_LOCKED,
 
     // --- IPv4 / IPv6 ---
     IP_TRUNCATED,
@@ -93,7 +98,7 @@ public enum DropReason {
     TCP_RST_IGNORED,
     /** Segment without ACK in a state that requires one. */
     TCP_NO_ACK_FLAG,
-    /** Older timestamp than TS.Recent (RFC 7323 §5 PAWS). */
+    /** A timestamp more than a tick older than TS.Recent (RFC 7323 §5 PAWS, with Linux's one-tick window). */
     TCP_PAWS_REJECTED,
     /** Sequence numbers outside the receive window (RFC 9293 §3.10.7.4 first check). */
     TCP_OUT_OF_WINDOW,

@@ -103,7 +103,7 @@ public final class SocketStats implements AutoCloseable {
             StatsPublisher.put(v, i[8], c.segmentsSent());
             StatsPublisher.put(v, i[9], c.payloadBytesReceived());
             StatsPublisher.put(v, i[10], c.payloadBytesSent());
-            StatsPublisher.put(v, i[11], c.segmentsRetransmitted());
+            StatsPublisher.put(v, i[11], c.retransmissions());
             StatsPublisher.put(v, i[12], c.segmentsOutOfOrder());
         } else if (listener != null) {
             StatsPublisher.put(v, i[0], listener.backlog());

@@ -32,6 +32,13 @@ public interface IpOutput {
     /** Chooses our source address for a destination (RFC 6724 in its simplest form); false when no route. */
     boolean selectSource(long destinationHi, long destinationLo, long[] into);
 
+    /**
+     * Upper-layer reachability confirmation (RFC 4861 section 7.3.1): the peer at the destination
+     * answered something we sent (TCP: an acknowledgement of new data), so the next hop's neighbour
+     * entry is REACHABLE again without probing. Allocation-free; cheap enough for every such ACK.
+     */
+    void confirmReachable(long destinationHi, long destinationLo);
+
     /** Headroom the IP layer needs in front of an L4 header: Ethernet + VLAN + IPv6 + fragment header. */
     int HEADROOM = 18 + 40 + 8 + 8;
 }

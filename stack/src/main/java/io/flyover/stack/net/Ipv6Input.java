@@ -187,7 +187,8 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
             return Verdict.drop(DropReason.NEIGHBOR_NOT_FOR_US);
         }
         if (!dad && slla >= 0) {
-            nif.neighbors.learn(meta.sourceHi, meta.sourceLo, slla, true, nif.now);
+            // Section 7.2.3: create or update the sender's entry; a new or changed address is STALE.
+            nif.neighbors.learn(meta.sourceHi, meta.sourceLo, slla, NeighborCache.CREATE | NeighborCache.OVERRIDE, nif.now);
         }
         if (frame == FramePool.NO_FRAME) {
             return Verdict.CONSUMED; // a reassembled NS is not answered
@@ -201,7 +202,10 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
         return Verdict.KEPT;
     }
 
-    /** RFC 4861 section 7.1.2 checks and 7.2.5: update an entry being resolved (or refresh a known one). */
+    /**
+     * RFC 4861 section 7.1.2 checks and 7.2.5: complete an entry being resolved; on a known one the
+     * Solicited flag confirms reachability and the Override flag lets a new address replace the cached one.
+     */
     private int advertisement() {
         if (meta.ttl != 255 || icmp.code() != 0 || !icmp.isNeighborMessageLongEnough()
                 || !icmp.optionsWellFormed(Icmpv6Message.ND_OPTIONS) || (icmp.targetHi() >>> 56) == 0xFF
@@ -210,7 +214,9 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
         }
         long tlla = icmp.linkAddressOption(Icmpv6Message.ND_OPTIONS, Icmpv6Message.OPT_TARGET_LINK_ADDRESS);
         if (tlla >= 0) {
-            nif.neighbors.learn(icmp.targetHi(), icmp.targetLo(), tlla, false, nif.now);
+            int flags = ((icmp.rest() & Icmpv6Message.NA_FLAG_SOLICITED) != 0 ? NeighborCache.CONFIRMED : 0)
+                    | ((icmp.rest() & Icmpv6Message.NA_FLAG_OVERRIDE) != 0 ? NeighborCache.OVERRIDE : 0);
+            nif.neighbors.learn(icmp.targetHi(), icmp.targetLo(), tlla, flags, nif.now);
         }
         return Verdict.CONSUMED;
     }
@@ -223,7 +229,7 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
         }
         long slla = icmp.linkAddressOption(Icmpv6Message.RA_OPTIONS, Icmpv6Message.OPT_SOURCE_LINK_ADDRESS);
         if (slla >= 0) {
-            nif.neighbors.learn(meta.sourceHi, meta.sourceLo, slla, true, nif.now);
+            nif.neighbors.learn(meta.sourceHi, meta.sourceLo, slla, NeighborCache.CREATE | NeighborCache.OVERRIDE, nif.now);
         }
         if (nif.config.acceptRouterAdvertisements()) {
             if (icmp.raRouterLifetime() > 0 && !nif.routes.hasDefaultV6()) {

@@ -239,7 +239,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         return switch (eth.etherType()) {
             case EtherType.IPV4 -> ipv4Input.input(frame, payload, payloadLength, linkBroadcast, local);
             case EtherType.IPV6 -> ipv6Input.input(frame, payload, payloadLength, linkBroadcast, local);
-            case EtherType.ARP -> inputArp(frame, payload, payloadLength);
+            case EtherType.ARP -> inputArp(frame, payload, payloadLength, linkBroadcast);
             default -> Verdict.drop(DropReason.ETHERNET_UNKNOWN_TYPE);
         };
     }
@@ -258,8 +258,15 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         return groups.acceptsMac(dst);
     }
 
-    /** RFC 826 "packet reception", with the merge flag: learn the sender when it is already known or asks us. */
-    private int inputArp(int frame, long at, int length) {
+    /**
+     * RFC 826 "packet reception", with the merge flag: learn the sender when it is already known or asks
+     * us. As Linux, only a reply unicast to us confirms reachability (RFC 4861 section 7.3.3 states used
+     * for ARP); requests and broadcast replies leave a known address's state alone, or make it STALE.
+     * ARP carries no checksum: a message changing the MAC of a neighbour resolved or changed less than a
+     * second ago is ignored and counted (Linux's locktime, {@link NeighborCache#LOCK_NANOS}); a request
+     * for us is still answered.
+     */
+    private int inputArp(int frame, long at, int length, boolean linkBroadcast) {
         if (!arp.wrap(memory, at, length)) {
             return Verdict.drop(DropReason.ARP_MALFORMED);
         }
@@ -276,15 +283,24 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             return Verdict.drop(DropReason.NEIGHBOR_NOT_FOR_US);
         }
         boolean forUs = arp.targetIp() == ipv4;
+        boolean locked = false;
         if (senderIp != 0 && senderIp != ipv4) {
-            neighbors.learn(0, IpAddress.v4Lo(senderIp), senderMac, forUs, now);
+            int flags = NeighborCache.OVERRIDE_UNLESS_LOCKED | (forUs ? NeighborCache.CREATE : 0)
+                    | (forUs && op == ArpPacket.OP_REPLY && !linkBroadcast ? NeighborCache.CONFIRMED : 0);
+            locked = !neighbors.learn(0, IpAddress.v4Lo(senderIp), senderMac, flags, now);
         }
-        if (!forUs) {
+        if (!forUs || op == ArpPacket.OP_REPLY) {
+            if (locked) {
+                return Verdict.drop(DropReason.NEIGHBOR_ADDRESS_LOCKED);
+            }
+            if (forUs) {
+                return Verdict.CONSUMED;
+            }
             // Gratuitous announcements (sender == target) only refresh existing entries: consumed.
             return senderIp == arp.targetIp() ? Verdict.CONSUMED : Verdict.drop(DropReason.NEIGHBOR_NOT_FOR_US);
         }
-        if (op == ArpPacket.OP_REPLY) {
-            return Verdict.CONSUMED;
+        if (locked) {
+            counters.drop(DropReason.NEIGHBOR_ADDRESS_LOCKED); // the sender's claim is ignored, its question answered
         }
         // Answer in place: the request's frame becomes the reply.
         ArpPacket.emit(memory, at, ArpPacket.OP_REPLY, mac, ipv4, senderMac, senderIp);
@@ -611,6 +627,14 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             return true;
         }
         return routeAndTransmit(frame, dstHi, dstLo);
+    }
+
+    /** RFC 4861 section 7.3.1: the upper layer saw forward progress, so the next hop is reachable. */
+    @Override
+    public void confirmReachable(long destinationHi, long destinationLo) {
+        if (routes.lookup(destinationHi, destinationLo)) {
+            neighbors.confirm(routes.nextHopHi(), routes.nextHopLo(), now);
+        }
     }
 
     private boolean routeAndTransmit(int frame, long dstHi, long dstLo) {

@@ -49,10 +49,13 @@
  * data length with {@code FramePool.setData}, and calls {@code send(frame, 6, srcHi, srcLo, dstHi, dstLo,
  * ttl, trafficClass, dontFragment)}. The IP layer fills the TCP checksum field (offset 16) over the
  * pseudo-header, prepends the IPv4/IPv6 and Ethernet headers, resolves the next hop (queueing the frame,
- * bounded, while ARP/ND runs) and puts it on the transmit burst, flushed at the end of the poll (or at
- * once with {@code NetInterface.flush()}). It always takes ownership of the frame; a failure is counted
+ * bounded, while ARP/ND first resolves it; a known neighbour whose reachability is being verified keeps
+ * receiving traffic, RFC 4861 section 7.3.3) and puts it on the transmit burst, flushed at the end of the
+ * poll (or at once with {@code NetInterface.flush()}). It always takes ownership of the frame; a failure is counted
  * under a drop reason and answered {@code false}. TCP segments larger than the MTU are dropped
  * ({@code IP_PACKET_TOO_BIG}) rather than fragmented: size them with {@code maxSegment(dst)}.
- * {@code selectSource(dst, long[2])} picks our address for a destination.
+ * {@code selectSource(dst, long[2])} picks our address for a destination. A connection-oriented transport
+ * calls {@code confirmReachable(dst)} when the peer acknowledges new data (RFC 4861 section 7.3.1), which
+ * keeps the next hop REACHABLE without probing.
  */
 package io.flyover.stack.net;

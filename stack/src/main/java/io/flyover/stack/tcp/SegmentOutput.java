@@ -27,4 +27,11 @@ public interface SegmentOutput {
      * TcpSettings#defaultMss} applies).
      */
     int pathMtu(long remoteHi, long remoteLo);
+
+    /**
+     * Upper-layer reachability confirmation (RFC 4861 section 7.3.1): an acknowledgement advanced
+     * SND.UNA, so the peer is reachable and the IP layer need not probe its next hop. Allocation-free.
+     */
+    default void reachabilityConfirmed(long remoteHi, long remoteLo) {
+    }
 }

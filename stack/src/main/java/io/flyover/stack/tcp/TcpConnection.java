@@ -105,12 +105,15 @@ public final class TcpConnection {
     /** Karn timing: the segment being timed ({@link #rttSeq}) and when it was sent; -1 when none. */
     int rttSeq;
     long rttStartNanos = -1;
+    /** Retransmission timeouts since SND.UNA last advanced (RFC 9293 §3.8.3 R1/R2 count them). */
     int retransmits;
+    /** Every segment this connection sent again, SYNs included (Linux's tcpi_total_retrans). */
+    long retransmittedSegments;
     boolean retransmittedSinceAck;
 
     // --- per-connection counters (plain longs, written by the stack thread; read for statistics) --
     long segmentsReceived, payloadBytesReceived, segmentsSent, payloadBytesSent;
-    long segmentsRetransmitted, segmentsOutOfOrder;
+    long segmentsOutOfOrder;
 
     // --- acknowledgement ------------------------------------------------------------------------
     boolean ackNow;
@@ -173,7 +176,10 @@ public final class TcpConnection {
     public int sendMss() { return sendMss; }
     public int congestionWindow() { return cc.cwnd(); }
     public long smoothedRttNanos() { return rtt.srttNanos(); }
-    public int retransmissions() { return retransmits; }
+    /** Segments retransmitted over the connection's life, by timeout, fast recovery or probe, SYNs included. */
+    public long retransmissions() { return retransmittedSegments; }
+    /** Retransmission timeouts in a row since the last acknowledgement of new data (reset by each). */
+    public int consecutiveTimeouts() { return retransmits; }
     /** SND.WND: the peer's last advertised window, scaled (RFC 9293 §3.3.1). */
     public int sendWindow() { return sndWnd; }
     /** Free room in the receive buffer: the window this end can advertise. */
@@ -184,8 +190,6 @@ public final class TcpConnection {
     public long payloadBytesReceived() { return payloadBytesReceived; }
     public long segmentsSent() { return segmentsSent; }
     public long payloadBytesSent() { return payloadBytesSent; }
-    /** Segments sent again: timeouts, fast and SACK retransmissions, tail loss probes. */
-    public long segmentsRetransmitted() { return segmentsRetransmitted; }
     /** Data segments that arrived ahead of RCV.NXT and were queued for reassembly. */
     public long segmentsOutOfOrder() { return segmentsOutOfOrder; }
 

@@ -14,6 +14,15 @@ import io.flyover.stack.wire.TcpOptions;
 final class TcpInput {
     /** RFC 7323 §5.5: TS.Recent is invalid after 24 days idle. */
     static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+    /**
+     * PAWS tolerates a TSval this many ticks older than TS.Recent, as Linux's {@code TCP_PAWS_WINDOW}. RFC
+     * 7323 §5.3 R1 refuses any older TSval, but with a millisecond clock a segment reordered behind one
+     * sent a moment later (a pure ACK behind the next, an original behind a retransmission) is one tick
+     * older: refusing it loses an ACK or data and costs an ACK in reply. A duplicate from the previous
+     * wrap of the sequence space, which PAWS exists to refuse, cannot be this recent below 2^32 bytes in
+     * two ticks (2 TB/s at 1 ms).
+     */
+    static final int PAWS_WINDOW = 1;
     /** Segments acknowledged immediately after the handshake (quick-ACK, as Linux). */
     static final int QUICK_ACKS = 8;
 
@@ -73,6 +82,7 @@ final class TcpInput {
         c.sndWl2 = s.ack;
         if (ack) {
             c.sndUna = s.ack;
+            layer.confirmReachable(c);
             takeRttSample(c, s, now);
             established(c, now);
             c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
@@ -145,8 +155,8 @@ final class TcpInput {
             s.flags = flags = flags & ~TcpHeader.SYN;
         }
 
-        // RFC 7323 §5.3 R1: PAWS
-        if (c.tsEnabled && s.options.timestamps && !rst && SeqNum.lt(s.options.tsVal, c.tsRecent)
+        // RFC 7323 §5.3 R1: PAWS, within PAWS_WINDOW
+        if (c.tsEnabled && s.options.timestamps && !rst && c.tsRecent - s.options.tsVal > PAWS_WINDOW
                 && now - c.tsRecentAgeNanos < PAWS_IDLE_NANOS) {
             layer.drop(DropReason.TCP_PAWS_REJECTED);
             c.ackNow = true;
@@ -179,18 +189,16 @@ final class TcpInput {
                 // An old duplicate (entirely left of RCV.NXT) still carries a valid ACK: use it, as BSD
                 // does, within the RFC 5961 §5.2 bounds checked by processAck. Its data and FIN are dropped.
                 if ((flags & (TcpHeader.ACK_FLAG | TcpHeader.SYN)) == TcpHeader.ACK_FLAG && c.state.isSynchronized()
-                        && SeqNum.le(seq + segLen, c.rcvNxt) && SeqNum.ge(seq, c.rcvNxt - Math.max(c.maxSndWnd, c.recvRing.capacity()))) {
-                    processAck(c, s, seq, s.payloadLength, (flags & TcpHeader.FIN) != 0, now);
+                        && SeqNum.le(seq + segLen, c.rcvNxt) && SeqNum.ge(seq, c.rcvNxt - Math.max(c.maxSndWnd, c.recvRing.capacity()))
+                        && processAck(c, s, seq, s.payloadLength, (flags & TcpHeader.FIN) != 0, now)
+                        && SeqNum.ge(seq + segLen, c.lastAckSent)) {
+                    // It reaches Last.ACK.sent: the peer resends what our lost ACK acknowledged, and the
+                    // ACK in reply must echo this TSval for the peer's RTT sample (RFC 7323 §4.1, §4.3;
+                    // BSD and Linux read SEG.SEQ <= Last.ACK.sent <= SEG.SEQ + SEG.LEN so).
+                    rememberTimestamp(c, s, now);
                 }
             }
             return;
-        }
-
-        // RFC 7323 §4.3 (2): remember the timestamp to echo.
-        if (c.tsEnabled && s.options.timestamps && SeqNum.ge(s.options.tsVal, c.tsRecent)
-                && SeqNum.le(seq, c.lastAckSent)) {
-            c.tsRecent = s.options.tsVal;
-            c.tsRecentAgeNanos = now;
         }
 
         // Trim to the window: data before RCV.NXT (a duplicate SYN counts as one octet) and beyond it.
@@ -264,6 +272,7 @@ final class TcpInput {
                 c.maxSndWnd = Math.max(c.maxSndWnd, c.sndWnd);
                 c.sndWl1 = s.seq;
                 c.sndWl2 = s.ack;
+                layer.confirmReachable(c);
                 takeRttSample(c, s, now);
                 established(c, now);
                 // fall through: the ACK may also acknowledge data or FIN
@@ -276,6 +285,10 @@ final class TcpInput {
         if (!processAck(c, s, seq, payloadLength, fin, now)) {
             return;
         }
+        // RFC 7323 §5.3 R3 takes the timestamp to echo from a segment found acceptable by every check, RST,
+        // SYN and ACK included: a segment they discard (a blind in-window forgery, RFC 5961) must not move
+        // TS.Recent, or PAWS would then refuse every genuine segment (Linux does the same).
+        rememberTimestamp(c, s, now);
         if (!c.inTable) {
             return; // LAST-ACK completed
         }
@@ -310,6 +323,15 @@ final class TcpInput {
             }
         } else if (c.rcvFinPending && c.rcvFinSeq == c.rcvNxt) {
             acceptFin(c, now);
+        }
+    }
+
+    /** RFC 7323 §4.3 (2): SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent: TS.Recent = SEG.TSval. */
+    private static void rememberTimestamp(TcpConnection c, InboundSegment s, long now) {
+        if (c.tsEnabled && s.options.timestamps && SeqNum.ge(s.options.tsVal, c.tsRecent)
+                && SeqNum.le(s.seq, c.lastAckSent)) {
+            c.tsRecent = s.options.tsVal;
+            c.tsRecentAgeNanos = now;
         }
     }
 
@@ -353,6 +375,7 @@ final class TcpInput {
                 c.finAcked = true;
             }
             c.sndUna = ack;
+            layer.confirmReachable(c);
             c.scoreboard.onCumulativeAck(ack);
             if (SeqNum.lt(c.sndNxt, c.sndUna)) {
                 c.sndNxt = c.sndUna;

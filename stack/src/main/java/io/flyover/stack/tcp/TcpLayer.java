@@ -120,6 +120,11 @@ public final class TcpLayer {
         }
     }
 
+    /** RFC 4861 section 7.3.1: forward progress (an ACK of new data or of our SYN) confirms the peer's next hop. */
+    void confirmReachable(TcpConnection c) {
+        output.reachabilityConfirmed(c.remoteHi, c.remoteLo);
+    }
+
     int maxPayloadPerFrame() {
         return pool.frameSize() - pool.headroom() - TcpHeader.MAX_LENGTH;
     }

@@ -53,6 +53,11 @@ public final class TcpOverIp implements TransportHandler, SegmentOutput {
         return ip.maxSegment(remoteHi, remoteLo) + (IpAddress.isV4(remoteHi, remoteLo) ? 20 : 40);
     }
 
+    @Override
+    public void reachabilityConfirmed(long remoteHi, long remoteLo) {
+        ip.confirmReachable(remoteHi, remoteLo);
+    }
+
     // --- up: IP to TCP --------------------------------------------------------------------------
 
     @Override

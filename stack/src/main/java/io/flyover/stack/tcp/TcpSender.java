@@ -103,8 +103,7 @@ final class TcpSender {
                 sent = true;
                 c.sndNxt = seq + len + (fin ? 1 : 0);
                 if (retransmission) {
-                    layer.stats.retransmittedSegments++;
-                    c.segmentsRetransmitted++;
+                    countRetransmission(c);
                     c.retransmittedSinceAck = true;
                 } else if (c.rttStartNanos < 0) {
                     c.rttSeq = c.sndNxt;
@@ -124,8 +123,7 @@ final class TcpSender {
                 }
                 sent = true;
                 if (SeqNum.lt(c.sndNxt, c.sndMax)) {
-                    layer.stats.retransmittedSegments++;
-                    c.segmentsRetransmitted++;
+                    countRetransmission(c);
                 }
                 c.sndNxt++;
                 afterSendingSequenceSpace(c, now);
@@ -170,6 +168,12 @@ final class TcpSender {
         }
     }
 
+    /** One segment sent again: the layer's and the connection's totals. */
+    private void countRetransmission(TcpConnection c) {
+        layer.stats.retransmittedSegments++;
+        c.retransmittedSegments++;
+    }
+
     /** SYN (active open) or SYN-ACK (passive or simultaneous open) with our options (RFC 9293 §3.5). */
     void sendSyn(TcpConnection c, long now, boolean synAck) {
         TcpHeaderValue h = header;
@@ -193,7 +197,11 @@ final class TcpSender {
             o.tsVal = tsNow(c, now);
             o.tsEcr = synAck ? c.tsRecent : 0;
         }
+        boolean again = SeqNum.gt(c.sndMax, c.iss);
         if (emit(c, h, 0, 0, now)) {
+            if (again) {
+                countRetransmission(c);
+            }
             if (c.sndNxt == c.iss) {
                 c.sndNxt = c.iss + 1;
             }
@@ -255,8 +263,7 @@ final class TcpSender {
         if (!sendData(c, start, flags, start - c.sndUna, len, now)) {
             return false;
         }
-        layer.stats.retransmittedSegments++;
-        c.segmentsRetransmitted++;
+        countRetransmission(c);
         layer.stats.tailLossProbes++;
         c.rttStartNanos = -1;
         c.retransmittedSinceAck = true;
@@ -274,8 +281,7 @@ final class TcpSender {
         }
         int flags = TcpHeader.ACK_FLAG | (fin ? TcpHeader.FIN : 0);
         if (sendData(c, c.sndUna, flags, 0, len, now)) {
-            layer.stats.retransmittedSegments++;
-            c.segmentsRetransmitted++;
+            countRetransmission(c);
             c.retransmittedSinceAck = true;
             c.rttStartNanos = -1; // Karn
         }
@@ -328,8 +334,7 @@ final class TcpSender {
                 break;
             }
             sent = true;
-            layer.stats.retransmittedSegments++;
-            c.segmentsRetransmitted++;
+            countRetransmission(c);
             c.retransmittedSinceAck = true;
             c.rttStartNanos = -1;
             sb.highRxt = hole + len + (fin ? 1 : 0);

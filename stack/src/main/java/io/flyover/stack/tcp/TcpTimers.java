@@ -63,7 +63,11 @@ final class TcpTimers {
             }
         }
         if (now >= c.keepAliveDeadline) {
-            if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT) {
+            if (c.sendRing.readable() > 0 || c.rtoDeadline != Long.MAX_VALUE || c.persistDeadline != Long.MAX_VALUE) {
+                // RFC 1122 §4.2.3.6: only an idle connection is probed. Data unacknowledged or waiting for
+                // the window is watched by the retransmission or persist timer (as Linux): look again later.
+                c.keepAliveDeadline = now + c.settings.keepAliveIdleNanos;
+            } else if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT) {
                 if (c.keepAliveProbes >= c.settings.keepAliveCount) {
                     layer.sender().sendReset(c, c.sndMax);
                     layer.closeQuietly(c, TcpConnection.Error.TIMED_OUT);

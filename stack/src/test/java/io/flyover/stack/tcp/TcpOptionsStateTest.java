@@ -103,6 +103,77 @@ class TcpOptionsStateTest extends TcpTestBase {
         assertEquals(TcpState.CLOSED, c.state());
     }
 
+    /**
+     * PAWS tolerates one tick (TcpInput.PAWS_WINDOW, Linux's TCP_PAWS_WINDOW): a segment sent a moment before
+     * the one that set TS.Recent and reordered behind it (here data following a retransmission) is taken;
+     * two ticks older is refused as RFC 7323 §5.3 R1 says.
+     */
+    @Test
+    void pawsToleratesASegmentOneTickOlderThanTsRecent() {
+        TcpConnection c = establishedWithOptions();
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 10, 0));
+        assertEquals(PEER_TS + 10, out.sent.remove(0).options.tsEcr);
+        send(ts(Seg.of(ACK, REMOTE_ISN + 4, c.iss + 1).payload("def").window(100), PEER_TS + 9, 0));
+        assertEquals(0, layer.dropCount(DropReason.TCP_PAWS_REJECTED));
+        assertEquals(6, c.bytesToRead());
+        layer.poll(now);
+        send(ts(Seg.of(ACK, REMOTE_ISN + 7, c.iss + 1).payload("ghi").window(100), PEER_TS + 8, 0));
+        assertEquals(1, layer.dropCount(DropReason.TCP_PAWS_REJECTED));
+        assertEquals(6, c.bytesToRead());
+        for (Seg reply : out.sent) {
+            assertEquals(PEER_TS + 10, reply.options.tsEcr); // TS.Recent never goes back
+        }
+        out.sent.clear();
+    }
+
+    /**
+     * Our ACK was lost and the peer retransmits the segment it acknowledged: the duplicate ends at
+     * Last.ACK.sent, so RFC 7323 §4.3 (SEG.SEQ <= Last.ACK.sent, with BSD's and Linux's reading that the
+     * segment may end there) takes its TSval, and the ACK in reply echoes the retransmission, not the
+     * original sent RTOs earlier: else the sender's RTT sample (RFC 7323 §4.1) spans all its backoffs.
+     * Seed 8307 of StackTcpSimulationTest took a 17 s RTT sample, then waited 20 s for its next timeout.
+     */
+    @Test
+    void theRetransmissionOfTheLastAcknowledgedSegmentIsEchoed() {
+        TcpConnection c = establishedWithOptions();
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 2, 0));
+        assertEquals(PEER_TS + 2, out.sent.remove(0).options.tsEcr); // this ACK is lost
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 1000, 0));
+        assertEquals(1, out.sent.size());
+        assertEquals(REMOTE_ISN + 4, out.sent.get(0).ack);
+        assertEquals(PEER_TS + 1000, out.sent.remove(0).options.tsEcr);
+        assertEquals(3, c.bytesToRead());
+        // An older duplicate, not reaching Last.ACK.sent, moves nothing.
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("ab").window(100), PEER_TS + 2000, 0));
+        assertEquals(PEER_TS + 1000, out.sent.remove(0).options.tsEcr);
+    }
+
+    /**
+     * RFC 7323 §5.3 R3 takes TS.Recent from an acceptable segment only: one that the RST, SYN or ACK checks
+     * discard (RFC 5961 §3-§5, blind in-window forgeries among them) must not move it, or a single forged
+     * segment with a far-future TSval would make PAWS drop every genuine one from then on.
+     */
+    @Test
+    void aSegmentDiscardedAfterTheSequenceCheckDoesNotMoveTsRecent() {
+        TcpConnection c = establishedWithOptions();
+        int future = PEER_TS + 1_000_000;
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1 + 5000).window(100), future, 0)); // ACK beyond SND.MAX
+        send(ts(Seg.of(RST | ACK, REMOTE_ISN + 50, c.iss + 1), future, 0)); // in-window RST, not at RCV.NXT
+        send(ts(Seg.of(SYN | ACK, REMOTE_ISN + 60, c.iss + 1), future, 0)); // in-window SYN
+        assertEquals(1, layer.dropCount(DropReason.TCP_BAD_ACK));
+        assertEquals(1, layer.dropCount(DropReason.TCP_RST_IGNORED));
+        assertEquals(1, layer.dropCount(DropReason.TCP_SYN_IN_WINDOW));
+        for (Seg reply : out.sent) {
+            assertEquals(PEER_TS + 1, reply.options.tsEcr, reply.toString()); // the challenge ACKs echo the real peer
+        }
+        out.sent.clear();
+        send(ts(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).payload("abc").window(100), PEER_TS + 2, 0));
+        assertEquals(0, layer.dropCount(DropReason.TCP_PAWS_REJECTED));
+        assertEquals(3, c.bytesToRead());
+        assertEquals(PEER_TS + 2, out.sent.get(0).options.tsEcr);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
     @Test
     void outOfOrderDataIsSacked() {
         TcpConnection c = establishedWithOptions();

@@ -258,6 +258,12 @@ class TcpStateTest extends TcpTestBase {
             TcpConnection c = synReceived();
             advance(1_000_000_000L);
             expect(Seg.of(SYN | ACK, c.iss, REMOTE_ISN + 1).mss(1460));
+            assertEquals(1, c.retransmissions()); // a SYN sent again is a retransmission too
+            assertEquals(1, c.consecutiveTimeouts());
+            send(Seg.of(SYN, REMOTE_ISN, 0).mss(1460)); // the peer's SYN again: the SYN-ACK again
+            expect(Seg.of(SYN | ACK, c.iss, REMOTE_ISN + 1).mss(1460));
+            assertEquals(2, c.retransmissions());
+            assertEquals(layer.stats().retransmittedSegments, c.retransmissions());
         }
 
         @Test
@@ -441,6 +447,39 @@ class TcpStateTest extends TcpTestBase {
             expect(Seg.of(ACK | PSH, c.iss + 1, REMOTE_ISN + 1).payload("data"));
         }
 
+        /**
+         * retransmissions() is the connection's total of retransmitted segments (as tcpi_total_retrans);
+         * consecutiveTimeouts() the timeouts since the last new acknowledgement (the R2 count of RFC 9293
+         * §3.8.3), which an ACK resets.
+         */
+        @Test
+        void retransmissionsAreCountedInTotalAndTimeoutsSinceTheLastAck() {
+            TcpConnection c = established();
+            c.setNoDelay(true);
+            c.write(new byte[4000], 0, 4000);
+            layer.poll(now);
+            assertEquals(3, out.sent.size());
+            out.sent.clear();
+            // Every data segment from now on carries bytes sent before: each is a retransmission.
+            advance(200_000_000L);
+            advance(400_000_000L);
+            long resent = out.sent.stream().filter(s -> s.payload.length > 0).count();
+            assertTrue(resent >= 2, out.sent.toString()); // the tail loss probe and two timeouts
+            assertEquals(2, c.consecutiveTimeouts());
+            assertEquals(resent, c.retransmissions());
+            out.sent.clear();
+            send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1 + 1460));
+            assertEquals(0, c.consecutiveTimeouts()); // new data acknowledged
+            for (int i = 0; i < 3; i++) {
+                send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1 + 1460));
+            }
+            resent += out.sent.stream().filter(s -> s.payload.length > 0).count();
+            assertTrue(resent > 2);
+            assertEquals(0, c.consecutiveTimeouts());
+            assertEquals(resent, c.retransmissions()); // a total: the ACK reset nothing
+            assertEquals(layer.stats().retransmittedSegments, c.retransmissions());
+        }
+
         @Test
         void threeDuplicateAcksTriggerFastRetransmit() {
             TcpConnection c = established();
@@ -536,6 +575,78 @@ class TcpStateTest extends TcpTestBase {
             advance(1_000_000_000L);
             expect(Seg.of(RST, c.iss + 1, 0).window(0));
             assertEquals(TcpConnection.Error.TIMED_OUT, c.error());
+        }
+
+        /**
+         * RFC 1122 §4.2.3.6: keep-alive probes an idle connection only. With data unacknowledged the
+         * retransmission timer watches the peer (and gives up after its own count), whatever the keep-alive
+         * interval; no probe goes out between backed-off retransmissions.
+         */
+        @Test
+        void noKeepAliveProbeWhileDataIsOutstanding() {
+            settings.keepAlive = true;
+            settings.keepAliveIdleNanos = 1_000_000_000L;
+            settings.keepAliveIntervalNanos = 1_000_000_000L;
+            settings.keepAliveCount = 2;
+            TcpConnection c = established();
+            c.write(new byte[100], 0, 100);
+            layer.poll(now);
+            out.sent.clear();
+            for (int i = 0; i < 600; i++) {
+                advance(100_000_000L); // a silent peer for a minute: retransmissions back off past 1 s
+            }
+            assertEquals(0, layer.stats().keepAliveProbes);
+            for (Seg s : out.sent) {
+                assertEquals(100, s.payload.length, s.toString()); // retransmissions only
+            }
+            assertEquals(TcpState.ESTABLISHED, c.state());
+            assertEquals(TcpConnection.Error.NONE, c.error());
+        }
+
+        /** The same behind a zero window: the persist timer probes the window; keep-alive stays quiet. */
+        @Test
+        void noKeepAliveProbeWhileDataWaitsForAZeroWindow() {
+            settings.keepAlive = true;
+            settings.keepAliveIdleNanos = 1_000_000_000L;
+            settings.keepAliveIntervalNanos = 1_000_000_000L;
+            settings.keepAliveCount = 2;
+            TcpConnection c = established();
+            send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).window(0));
+            c.write(new byte[100], 0, 100);
+            for (int i = 0; i < 600; i++) {
+                advance(100_000_000L);
+                int probes = out.sent.size();
+                out.sent.clear();
+                for (int p = 0; p < probes; p++) {
+                    // each window probe is answered, with the window still closed
+                    send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 1).window(0));
+                }
+                out.sent.clear();
+            }
+            assertEquals(0, layer.stats().keepAliveProbes);
+            assertTrue(layer.stats().zeroWindowProbes > 0);
+            assertEquals(TcpState.ESTABLISHED, c.state());
+        }
+
+        /** Once the data is acknowledged and the connection idle again, keep-alive resumes. */
+        @Test
+        void keepAliveResumesWhenTheConnectionIsIdleAgain() {
+            settings.keepAlive = true;
+            settings.keepAliveIdleNanos = 1_000_000_000L;
+            settings.keepAliveIntervalNanos = 1_000_000_000L;
+            settings.keepAliveCount = 2;
+            TcpConnection c = established();
+            c.write(new byte[100], 0, 100);
+            layer.poll(now);
+            for (int i = 0; i < 50; i++) {
+                advance(100_000_000L);
+            }
+            out.sent.clear();
+            send(Seg.of(ACK, REMOTE_ISN + 1, c.iss + 101));
+            expectNothing();
+            advance(1_000_000_000L);
+            expect(Seg.of(ACK, c.iss + 100, REMOTE_ISN + 1));
+            assertEquals(1, layer.stats().keepAliveProbes);
         }
     }
 
