@@ -54,7 +54,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class FlyoverDatagramChannel extends DatagramChannel implements FlyoverSelectable, SocketEvents {
     private static final int MAX_DATAGRAM = 65_535;
-    private static final FlyoverKey[] NO_KEYS = {};
     private static final Object KERNEL = new Object();
 
     /** The Flyover UDP socket of this channel on one stack. */
@@ -91,7 +90,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     private volatile boolean waitingInKernel;
     /** Bumped by every datagram event and by close: the Flyover sockets are locked only when it moved. */
     private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile FlyoverKey[] keys = NO_KEYS;
+    private final ChannelKeys keys = new ChannelKeys(stateLock);
     private final List<FlyoverMembershipKey> memberships = new ArrayList<>();
     private DatagramSocket socket;
 
@@ -385,13 +384,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     }
 
     private void attachKeys() throws ClosedChannelException {
-        DatagramChannel k = kernel;
-        for (FlyoverKey key : keys) {
-            if (k != null) {
-                key.attachKernel(k);
-            }
-            key.owner().signal(key, true);
-        }
+        keys.attachKernelAndSignal(kernel);
     }
 
     // --- connect --------------------------------------------------------------------------------
@@ -1329,9 +1322,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                     ensureOpen();
                     if (delegateOnly) {
                         if (block) {
-                            for (FlyoverKey key : keys) {
-                                key.detachKernel();
-                            }
+                            keys.detachKernel();
                         }
                         kernel.configureBlocking(block);
                     }
@@ -1385,21 +1376,12 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
 
     @Override
     public void addKey(FlyoverKey key) throws ClosedChannelException {
-        DatagramChannel k;
-        synchronized (stateLock) {
-            keys = KeyArrays.with(keys, key);
-            k = kernel;
-        }
-        if (k != null) {
-            key.attachKernel(k);
-        }
+        keys.add(key, this);
     }
 
     @Override
     public void removeKey(FlyoverKey key) {
-        synchronized (stateLock) {
-            keys = KeyArrays.without(keys, key);
-        }
+        keys.remove(key);
     }
 
     @Override
@@ -1408,19 +1390,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             return;
         }
         eventSeq.incrementAndGet();
-        Thread t = reader;
-        if (t != null) {
-            LockSupport.unpark(t);
-            if (waitingInKernel) {
-                Selector sel = waitSelector;
-                if (sel != null) {
-                    sel.wakeup();
-                }
-            }
-        }
-        for (FlyoverKey k : keys) {
-            k.owner().signalReady(k, SelectionKey.OP_READ);
-        }
+        Waits.wake(reader, waitingInKernel, waitSelector);
+        keys.signalReady(SelectionKey.OP_READ);
     }
 
     // --- adaptor and description ----------------------------------------------------------------

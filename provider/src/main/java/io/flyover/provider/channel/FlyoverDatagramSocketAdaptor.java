@@ -180,72 +180,34 @@ final class FlyoverDatagramSocketAdaptor extends DatagramSocket {
 
     @Override
     public void setSoTimeout(int timeout) throws SocketException {
-        if (isClosed()) {
-            throw new SocketException("Socket is closed");
-        }
-        if (timeout < 0) {
-            throw new IllegalArgumentException("timeout < 0");
-        }
-        this.timeout = timeout;
+        this.timeout = AdaptorOptions.soTimeout(dc, timeout);
     }
 
     @Override
     public int getSoTimeout() throws SocketException {
-        if (isClosed()) {
-            throw new SocketException("Socket is closed");
-        }
+        AdaptorOptions.ensureOpen(dc);
         return timeout;
-    }
-
-    private void setOpt(SocketOption<Boolean> name, boolean value) throws SocketException {
-        try {
-            dc.setOption(name, value);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
-    }
-
-    private void setOpt(SocketOption<Integer> name, int value) throws SocketException {
-        try {
-            dc.setOption(name, value);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
-    }
-
-    private <T> T getOpt(SocketOption<T> name) throws SocketException {
-        try {
-            return dc.getOption(name);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
     }
 
     @Override
     public void setSendBufferSize(int size) throws SocketException {
-        if (size <= 0) {
-            throw new IllegalArgumentException("Invalid send size");
-        }
-        setOpt(StandardSocketOptions.SO_SNDBUF, size);
+        AdaptorOptions.set(dc, StandardSocketOptions.SO_SNDBUF, AdaptorOptions.bufferSize(size, "Invalid send size"));
     }
 
-    @Override public int getSendBufferSize() throws SocketException { return getOpt(StandardSocketOptions.SO_SNDBUF); }
+    @Override public int getSendBufferSize() throws SocketException { return AdaptorOptions.get(dc, StandardSocketOptions.SO_SNDBUF); }
 
     @Override
     public void setReceiveBufferSize(int size) throws SocketException {
-        if (size <= 0) {
-            throw new IllegalArgumentException("Invalid receive size");
-        }
-        setOpt(StandardSocketOptions.SO_RCVBUF, size);
+        AdaptorOptions.set(dc, StandardSocketOptions.SO_RCVBUF, AdaptorOptions.bufferSize(size, "Invalid receive size"));
     }
 
-    @Override public int getReceiveBufferSize() throws SocketException { return getOpt(StandardSocketOptions.SO_RCVBUF); }
-    @Override public void setReuseAddress(boolean on) throws SocketException { setOpt(StandardSocketOptions.SO_REUSEADDR, on); }
-    @Override public boolean getReuseAddress() throws SocketException { return getOpt(StandardSocketOptions.SO_REUSEADDR); }
-    @Override public void setBroadcast(boolean on) throws SocketException { setOpt(StandardSocketOptions.SO_BROADCAST, on); }
-    @Override public boolean getBroadcast() throws SocketException { return getOpt(StandardSocketOptions.SO_BROADCAST); }
-    @Override public void setTrafficClass(int tc) throws SocketException { setOpt(StandardSocketOptions.IP_TOS, tc); }
-    @Override public int getTrafficClass() throws SocketException { return getOpt(StandardSocketOptions.IP_TOS); }
+    @Override public int getReceiveBufferSize() throws SocketException { return AdaptorOptions.get(dc, StandardSocketOptions.SO_RCVBUF); }
+    @Override public void setReuseAddress(boolean on) throws SocketException { AdaptorOptions.set(dc, StandardSocketOptions.SO_REUSEADDR, on); }
+    @Override public boolean getReuseAddress() throws SocketException { return AdaptorOptions.get(dc, StandardSocketOptions.SO_REUSEADDR); }
+    @Override public void setBroadcast(boolean on) throws SocketException { AdaptorOptions.set(dc, StandardSocketOptions.SO_BROADCAST, on); }
+    @Override public boolean getBroadcast() throws SocketException { return AdaptorOptions.get(dc, StandardSocketOptions.SO_BROADCAST); }
+    @Override public void setTrafficClass(int tc) throws SocketException { AdaptorOptions.set(dc, StandardSocketOptions.IP_TOS, tc); }
+    @Override public int getTrafficClass() throws SocketException { return AdaptorOptions.get(dc, StandardSocketOptions.IP_TOS); }
 
     @Override
     public void close() {

@@ -103,39 +103,23 @@ final class FlyoverServerSocketAdaptor extends ServerSocket {
 
     @Override
     public void setSoTimeout(int timeout) throws SocketException {
-        if (!ssc.isOpen()) {
-            throw new SocketException("Socket is closed");
-        }
-        if (timeout < 0) {
-            throw new IllegalArgumentException("timeout < 0");
-        }
-        this.timeout = timeout;
+        this.timeout = AdaptorOptions.soTimeout(ssc, timeout);
     }
 
     @Override
     public int getSoTimeout() throws SocketException {
-        if (!ssc.isOpen()) {
-            throw new SocketException("Socket is closed");
-        }
+        AdaptorOptions.ensureOpen(ssc);
         return timeout;
     }
 
     @Override
     public void setReuseAddress(boolean on) throws SocketException {
-        try {
-            ssc.setOption(StandardSocketOptions.SO_REUSEADDR, on);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
+        AdaptorOptions.set(ssc, StandardSocketOptions.SO_REUSEADDR, on);
     }
 
     @Override
     public boolean getReuseAddress() throws SocketException {
-        try {
-            return ssc.getOption(StandardSocketOptions.SO_REUSEADDR);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
+        return AdaptorOptions.get(ssc, StandardSocketOptions.SO_REUSEADDR);
     }
 
     @Override
@@ -148,23 +132,12 @@ final class FlyoverServerSocketAdaptor extends ServerSocket {
 
     @Override
     public void setReceiveBufferSize(int size) throws SocketException {
-        if (size <= 0) {
-            throw new IllegalArgumentException("size cannot be 0 or negative");
-        }
-        try {
-            ssc.setOption(StandardSocketOptions.SO_RCVBUF, size);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
+        AdaptorOptions.set(ssc, StandardSocketOptions.SO_RCVBUF, AdaptorOptions.bufferSize(size, "size cannot be 0 or negative"));
     }
 
     @Override
     public int getReceiveBufferSize() throws SocketException {
-        try {
-            return ssc.getOption(StandardSocketOptions.SO_RCVBUF);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
+        return AdaptorOptions.get(ssc, StandardSocketOptions.SO_RCVBUF);
     }
 
     @Override

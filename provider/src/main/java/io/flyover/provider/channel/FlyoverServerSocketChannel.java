@@ -46,7 +46,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * channel and everything is delegated to it.
  */
 public final class FlyoverServerSocketChannel extends ServerSocketChannel implements FlyoverSelectable, SocketEvents {
-    private static final FlyoverKey[] NO_KEYS = {};
 
     /** One Flyover listener of this channel. */
     /** The path counted open in the process statistics once bound (guarded by stateLock). */
@@ -73,7 +72,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
     private volatile boolean waitingInKernel;
     /** Bumped by every accept event and by close: the Flyover listeners are locked only when it moved. */
     private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile FlyoverKey[] keys = NO_KEYS;
+    private final ChannelKeys keys = new ChannelKeys(stateLock);
     private ServerSocket socket;
 
     FlyoverServerSocketChannel(SelectorProvider provider, FlyoverNetwork network, SelectorProvider kernelProvider,
@@ -214,13 +213,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             localAddress = k != null ? (InetSocketAddress) k.getLocalAddress() : new InetSocketAddress(a, port);
             FlyoverEvents.connectionOpened("TCP", localAddress, null, path, stacks.isEmpty() ? null : stacks.get(0).interfaceName(), "listen");
         }
-        ServerSocketChannel k = kernel;
-        for (FlyoverKey key : keys) {
-            if (k != null) {
-                key.attachKernel(k);
-            }
-            key.owner().signal(key, true);
-        }
+        keys.attachKernelAndSignal(kernel);
         return this;
     }
 
@@ -494,9 +487,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                 ensureOpen();
                 if (delegateOnly) {
                     if (block) {
-                        for (FlyoverKey key : keys) {
-                            key.detachKernel();
-                        }
+                        keys.detachKernel();
                     }
                     kernel.configureBlocking(block);
                 }
@@ -531,21 +522,12 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
 
     @Override
     public void addKey(FlyoverKey key) throws ClosedChannelException {
-        ServerSocketChannel k;
-        synchronized (stateLock) {
-            keys = KeyArrays.with(keys, key);
-            k = kernel;
-        }
-        if (k != null) {
-            key.attachKernel(k);
-        }
+        keys.add(key, this);
     }
 
     @Override
     public void removeKey(FlyoverKey key) {
-        synchronized (stateLock) {
-            keys = KeyArrays.without(keys, key);
-        }
+        keys.remove(key);
     }
 
     @Override
@@ -554,19 +536,8 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             return;
         }
         eventSeq.incrementAndGet();
-        Thread t = acceptor;
-        if (t != null) {
-            LockSupport.unpark(t);
-            if (waitingInKernel) {
-                Selector sel = waitSelector;
-                if (sel != null) {
-                    sel.wakeup();
-                }
-            }
-        }
-        for (FlyoverKey k : keys) {
-            k.owner().signalReady(k, SelectionKey.OP_ACCEPT);
-        }
+        Waits.wake(acceptor, waitingInKernel, waitSelector);
+        keys.signalReady(SelectionKey.OP_ACCEPT);
     }
 
     // --- adaptor and description ----------------------------------------------------------------

@@ -153,39 +153,15 @@ final class FlyoverSocketAdaptor extends Socket {
         return new Out();
     }
 
-    private void setOpt(SocketOption<Boolean> name, boolean value) throws SocketException {
-        try {
-            sc.setOption(name, value);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
-    }
-
-    private void setOpt(SocketOption<Integer> name, int value) throws SocketException {
-        try {
-            sc.setOption(name, value);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
-    }
-
-    private <T> T getOpt(SocketOption<T> name) throws SocketException {
-        try {
-            return sc.getOption(name);
-        } catch (IOException x) {
-            throw SocketExceptions.toSocketException(x);
-        }
-    }
-
-    @Override public void setTcpNoDelay(boolean on) throws SocketException { setOpt(StandardSocketOptions.TCP_NODELAY, on); }
-    @Override public boolean getTcpNoDelay() throws SocketException { return getOpt(StandardSocketOptions.TCP_NODELAY); }
+    @Override public void setTcpNoDelay(boolean on) throws SocketException { AdaptorOptions.set(sc, StandardSocketOptions.TCP_NODELAY, on); }
+    @Override public boolean getTcpNoDelay() throws SocketException { return AdaptorOptions.get(sc, StandardSocketOptions.TCP_NODELAY); }
 
     @Override
     public void setSoLinger(boolean on, int linger) throws SocketException {
-        setOpt(StandardSocketOptions.SO_LINGER, on ? linger : -1);
+        AdaptorOptions.set(sc, StandardSocketOptions.SO_LINGER, on ? linger : -1);
     }
 
-    @Override public int getSoLinger() throws SocketException { return getOpt(StandardSocketOptions.SO_LINGER); }
+    @Override public int getSoLinger() throws SocketException { return AdaptorOptions.get(sc, StandardSocketOptions.SO_LINGER); }
 
     @Override
     public void sendUrgentData(int data) throws IOException {
@@ -199,12 +175,12 @@ final class FlyoverSocketAdaptor extends Socket {
 
     @Override
     public void setOOBInline(boolean on) throws SocketException {
-        setOpt(oobInline(), on);
+        AdaptorOptions.set(sc, oobInline(), on);
     }
 
     @Override
     public boolean getOOBInline() throws SocketException {
-        return getOpt(oobInline());
+        return AdaptorOptions.get(sc, oobInline());
     }
 
     @SuppressWarnings("unchecked")
@@ -219,48 +195,34 @@ final class FlyoverSocketAdaptor extends Socket {
 
     @Override
     public void setSoTimeout(int timeout) throws SocketException {
-        if (!sc.isOpen()) {
-            throw new SocketException("Socket is closed");
-        }
-        if (timeout < 0) {
-            throw new IllegalArgumentException("timeout < 0");
-        }
-        this.timeout = timeout;
+        this.timeout = AdaptorOptions.soTimeout(sc, timeout);
     }
 
     @Override
     public int getSoTimeout() throws SocketException {
-        if (!sc.isOpen()) {
-            throw new SocketException("Socket is closed");
-        }
+        AdaptorOptions.ensureOpen(sc);
         return timeout;
     }
 
     @Override
     public void setSendBufferSize(int size) throws SocketException {
-        if (size <= 0) {
-            throw new IllegalArgumentException("Invalid send size");
-        }
-        setOpt(StandardSocketOptions.SO_SNDBUF, size);
+        AdaptorOptions.set(sc, StandardSocketOptions.SO_SNDBUF, AdaptorOptions.bufferSize(size, "Invalid send size"));
     }
 
-    @Override public int getSendBufferSize() throws SocketException { return getOpt(StandardSocketOptions.SO_SNDBUF); }
+    @Override public int getSendBufferSize() throws SocketException { return AdaptorOptions.get(sc, StandardSocketOptions.SO_SNDBUF); }
 
     @Override
     public void setReceiveBufferSize(int size) throws SocketException {
-        if (size <= 0) {
-            throw new IllegalArgumentException("Invalid receive size");
-        }
-        setOpt(StandardSocketOptions.SO_RCVBUF, size);
+        AdaptorOptions.set(sc, StandardSocketOptions.SO_RCVBUF, AdaptorOptions.bufferSize(size, "Invalid receive size"));
     }
 
-    @Override public int getReceiveBufferSize() throws SocketException { return getOpt(StandardSocketOptions.SO_RCVBUF); }
-    @Override public void setKeepAlive(boolean on) throws SocketException { setOpt(StandardSocketOptions.SO_KEEPALIVE, on); }
-    @Override public boolean getKeepAlive() throws SocketException { return getOpt(StandardSocketOptions.SO_KEEPALIVE); }
-    @Override public void setTrafficClass(int tc) throws SocketException { setOpt(StandardSocketOptions.IP_TOS, tc); }
-    @Override public int getTrafficClass() throws SocketException { return getOpt(StandardSocketOptions.IP_TOS); }
-    @Override public void setReuseAddress(boolean on) throws SocketException { setOpt(StandardSocketOptions.SO_REUSEADDR, on); }
-    @Override public boolean getReuseAddress() throws SocketException { return getOpt(StandardSocketOptions.SO_REUSEADDR); }
+    @Override public int getReceiveBufferSize() throws SocketException { return AdaptorOptions.get(sc, StandardSocketOptions.SO_RCVBUF); }
+    @Override public void setKeepAlive(boolean on) throws SocketException { AdaptorOptions.set(sc, StandardSocketOptions.SO_KEEPALIVE, on); }
+    @Override public boolean getKeepAlive() throws SocketException { return AdaptorOptions.get(sc, StandardSocketOptions.SO_KEEPALIVE); }
+    @Override public void setTrafficClass(int tc) throws SocketException { AdaptorOptions.set(sc, StandardSocketOptions.IP_TOS, tc); }
+    @Override public int getTrafficClass() throws SocketException { return AdaptorOptions.get(sc, StandardSocketOptions.IP_TOS); }
+    @Override public void setReuseAddress(boolean on) throws SocketException { AdaptorOptions.set(sc, StandardSocketOptions.SO_REUSEADDR, on); }
+    @Override public boolean getReuseAddress() throws SocketException { return AdaptorOptions.get(sc, StandardSocketOptions.SO_REUSEADDR); }
 
     @Override
     public void close() throws IOException {

@@ -57,7 +57,6 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private static final int ST_PENDING = 1;
     private static final int ST_CONNECTED = 2;
     private static final int ST_CLOSED = 3;
-    private static final FlyoverKey[] NO_KEYS = {};
 
     private final FlyoverNetwork network;
     private final SelectorProvider kernelProvider;
@@ -86,7 +85,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private volatile Thread writer;
     /** Bumped by every stack event, close and shutdown: a waiting thread touches the stack lock only when it moved. */
     private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile FlyoverKey[] keys = NO_KEYS;
+    private final ChannelKeys keys = new ChannelKeys(stateLock);
     /**
      * The {@link #eventSeq} seen before the last read that found the socket empty (under the read lock):
      * while no event came since, a read answers 0 without taking the stack lock unless the stack may have
@@ -191,55 +190,46 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
 
     @Override
     public SocketAddress getLocalAddress() throws IOException {
-        SocketChannel k = kernel;
-        if (k != null) {
-            return k.getLocalAddress();
-        }
-        synchronized (stateLock) {
-            ensureOpen();
-            return localAddress;
-        }
+        return address(true);
     }
 
     @Override
     public SocketAddress getRemoteAddress() throws IOException {
+        return address(false);
+    }
+
+    private SocketAddress address(boolean local) throws IOException {
         SocketChannel k = kernel;
         if (k != null) {
-            return k.getRemoteAddress();
+            return local ? k.getLocalAddress() : k.getRemoteAddress();
         }
         synchronized (stateLock) {
             ensureOpen();
-            return remoteAddress;
+            return local ? localAddress : remoteAddress;
         }
     }
 
     /** The remote address without checks (the socket adaptor's view). */
     InetSocketAddress remoteAddressOrNull() {
-        SocketChannel k = kernel;
-        if (k != null) {
-            try {
-                return (InetSocketAddress) k.getRemoteAddress();
-            } catch (IOException e) {
-                return null;
-            }
-        }
-        synchronized (stateLock) {
-            return remoteAddress;
-        }
+        return addressOrNull(false);
     }
 
     /** The local address without checks (the socket adaptor's view). */
     InetSocketAddress localAddressOrNull() {
+        return addressOrNull(true);
+    }
+
+    private InetSocketAddress addressOrNull(boolean local) {
         SocketChannel k = kernel;
         if (k != null) {
             try {
-                return (InetSocketAddress) k.getLocalAddress();
+                return (InetSocketAddress) (local ? k.getLocalAddress() : k.getRemoteAddress());
             } catch (IOException e) {
                 return null;
             }
         }
         synchronized (stateLock) {
-            return localAddress;
+            return local ? localAddress : remoteAddress;
         }
     }
 
@@ -452,9 +442,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             k.configureBlocking(isBlocking());
             kernel = k;
         }
-        for (FlyoverKey key : keys) {
-            key.attachKernel(k);
-        }
+        keys.attachKernel(k);
         return k;
     }
 
@@ -507,9 +495,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             } finally {
                 rt.unlock();
             }
-            for (FlyoverKey key : keys) {
-                key.owner().signal(key, true);
-            }
+            keys.attachKernelAndSignal(null);
             if (!connected && blocking) {
                 connected = awaitConnect(timeoutNanos == 0 ? 0 : System.nanoTime() + timeoutNanos);
             }
@@ -1187,9 +1173,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     SocketChannel k = kernel;
                     if (k != null) {
                         if (block) {
-                            for (FlyoverKey key : keys) {
-                                key.detachKernel();
-                            }
+                            keys.detachKernel();
                         }
                         k.configureBlocking(block);
                     }
@@ -1249,21 +1233,12 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
 
     @Override
     public void addKey(FlyoverKey key) throws ClosedChannelException {
-        SocketChannel k;
-        synchronized (stateLock) {
-            keys = KeyArrays.with(keys, key);
-            k = kernel;
-        }
-        if (k != null) {
-            key.attachKernel(k);
-        }
+        keys.add(key, this);
     }
 
     @Override
     public void removeKey(FlyoverKey key) {
-        synchronized (stateLock) {
-            keys = KeyArrays.without(keys, key);
-        }
+        keys.remove(key);
     }
 
     @Override
@@ -1276,15 +1251,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         if ((events & WRITABLE) != 0 && (t = writer) != null) {
             LockSupport.unpark(t);
         }
-        FlyoverKey[] ks = keys;
-        if (ks.length > 0) {
-            int ops = ((events & READABLE) != 0 ? SelectionKey.OP_READ : 0)
-                    | ((events & WRITABLE) != 0 ? SelectionKey.OP_WRITE : 0)
-                    | ((events & CONNECTED) != 0 ? SelectionKey.OP_CONNECT : 0);
-            for (FlyoverKey k : ks) {
-                k.owner().signalReady(k, ops);
-            }
-        }
+        keys.signalReady(((events & READABLE) != 0 ? SelectionKey.OP_READ : 0)
+                | ((events & WRITABLE) != 0 ? SelectionKey.OP_WRITE : 0)
+                | ((events & CONNECTED) != 0 ? SelectionKey.OP_CONNECT : 0));
     }
 
     // --- adaptor and description ----------------------------------------------------------------

@@ -42,6 +42,19 @@ final class Waits {
         return true;
     }
 
+    /**
+     * Wakes the thread {@code parked} in {@link #pause} (if any) after a stack event, and the kernel
+     * wait selector it may be blocked in instead ({@code inKernel}).
+     */
+    static void wake(Thread parked, boolean inKernel, java.nio.channels.Selector kernelWait) {
+        if (parked != null) {
+            LockSupport.unpark(parked);
+            if (inKernel && kernelWait != null) {
+                kernelWait.wakeup();
+            }
+        }
+    }
+
     /** When spinning ends for an operation starting now. */
     static long spinEnd(long spinNanos) {
         return System.nanoTime() + spinNanos;
