@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
+import io.flyover.stack.tcp.TcpSettings;
 import io.flyover.stack.tcp.TcpState;
 import java.nio.ByteBuffer;
 import java.util.Random;
@@ -80,6 +81,40 @@ class StackTcpTest {
             assertEquals(b.rxFrames(), b.rxConsumed() + b.rxDropped(), b.toString());
             assertEquals(1, b.rxDropped() - b.drops(DropReason.NEIGHBOR_NOT_FOR_US) - b.drops(DropReason.ETHERNET_NOT_FOR_US),
                     b.toString());
+        }
+    }
+
+    @Test
+    void keepAliveAndLingerChangeOnALiveConnection() {
+        try (TwoStacks n = new TwoStacks()) {
+            TcpListener listener = n.b.tcp().listen(0, 0, 7000, 16, null);
+            TcpConnection client = n.a.tcp().connect(TwoStacks.A4.hi(), TwoStacks.A4.lo(), 0, TwoStacks.B4.hi(),
+                    TwoStacks.B4.lo(), 7000, null, n.now);
+            n.advance(10 * MS, MS);
+            TcpConnection server = listener.accept();
+            n.advance(5_000 * MS, 100 * MS);
+            assertEquals(0, n.a.tcp().stats().keepAliveProbes, "keep-alive is off by default");
+
+            // RFC 1122 §4.2.3.6: SO_KEEPALIVE switched on after the handshake probes once idle 1 s.
+            TcpSettings live = new TcpSettings();
+            live.keepAlive = true;
+            live.keepAliveIdleNanos = 1_000 * MS;
+            live.keepAliveIntervalNanos = 1_000 * MS;
+            live.keepAliveCount = 3;
+            client.updateOptions(live, n.now);
+            n.advance(500 * MS, 100 * MS);
+            assertEquals(0, n.a.tcp().stats().keepAliveProbes, "not before the idle time");
+            n.advance(1_000 * MS, 100 * MS);
+            assertTrue(n.a.tcp().stats().keepAliveProbes > 0, "probed once idle");
+            assertEquals(TcpState.ESTABLISHED, client.state(), "the peer answered the probes");
+
+            // SO_LINGER 0 set on the live socket makes close abortive (RFC 9293 §3.10.4 ABORT).
+            live.lingerNanos = 0;
+            client.updateOptions(live, n.now);
+            client.close(n.now);
+            n.advance(5 * MS, MS);
+            assertEquals(TcpState.CLOSED, server.state());
+            assertEquals(TcpConnection.Error.RESET, server.error());
         }
     }
 

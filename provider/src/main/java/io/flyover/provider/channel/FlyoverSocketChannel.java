@@ -10,6 +10,7 @@ import io.flyover.provider.runtime.SocketEvents;
 import io.flyover.provider.runtime.StackRuntime;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
+import io.flyover.stack.tcp.TcpSettings;
 import io.flyover.stack.tcp.TcpState;
 import java.io.IOException;
 import java.net.BindException;
@@ -248,12 +249,19 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 shadow.setOption(name, value);
             }
         }
-        if (name == StandardSocketOptions.TCP_NODELAY) {
-            StackRuntime r = runtime;
-            if (r != null) {
+        if (appliesToLiveConnection(name)) {
+            StackRuntime r;
+            TcpConnection c;
+            TcpSettings wanted;
+            synchronized (stateLock) {
+                r = runtime;
+                c = conn;
+                wanted = r == null ? null : options.tcpSettings(r.config().tcpDefaults());
+            }
+            if (r != null && c != null) {
                 r.lock();
                 try {
-                    conn.setNoDelay((Boolean) value);
+                    c.updateOptions(wanted, r.now());
                     r.flushLocked();
                 } finally {
                     r.unlock();
@@ -261,6 +269,14 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             }
         }
         return this;
+    }
+
+    /** The options Linux applies to an open connection (buffer sizes apply at connect, as the window scale). */
+    private static boolean appliesToLiveConnection(SocketOption<?> name) {
+        return name == StandardSocketOptions.TCP_NODELAY || name == StandardSocketOptions.SO_KEEPALIVE
+                || name == StandardSocketOptions.SO_LINGER || name == jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE
+                || name == jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL
+                || name == jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT;
     }
 
     @Override

@@ -219,6 +219,33 @@ public final class TcpConnection {
         layer.markPending(this);
     }
 
+    /**
+     * Applies the options a socket may change once open, as Linux's setsockopt does: TCP_NODELAY,
+     * SO_LINGER, and SO_KEEPALIVE with its idle time, interval and count (RFC 1122 §4.2.3.6; a change
+     * restarts the idle interval from now). Buffer sizes, window scaling, timestamps, SACK and the
+     * congestion control stay as they were allocated or negotiated at open.
+     */
+    public void updateOptions(TcpSettings from, long nowNanos) {
+        settings.noDelay = from.noDelay;
+        settings.lingerNanos = from.lingerNanos;
+        boolean keepAliveChanged = settings.keepAlive != from.keepAlive
+                || settings.keepAliveIdleNanos != from.keepAliveIdleNanos
+                || settings.keepAliveIntervalNanos != from.keepAliveIntervalNanos
+                || settings.keepAliveCount != from.keepAliveCount;
+        settings.keepAlive = from.keepAlive;
+        settings.keepAliveIdleNanos = from.keepAliveIdleNanos;
+        settings.keepAliveIntervalNanos = from.keepAliveIntervalNanos;
+        settings.keepAliveCount = from.keepAliveCount;
+        if (keepAliveChanged) {
+            keepAliveProbes = 0;
+            boolean synchronizedState = state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
+                    || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2;
+            keepAliveDeadline = settings.keepAlive && synchronizedState
+                    ? nowNanos + settings.keepAliveIdleNanos : Long.MAX_VALUE;
+        }
+        layer.markPending(this);
+    }
+
     // --- RECEIVE (RFC 9293 §3.10.3) --------------------------------------------------------------
 
     /** Moves received bytes into {@code dst}: the count, 0 when none yet, {@link #EOF}, or {@link #FAILED}. */
