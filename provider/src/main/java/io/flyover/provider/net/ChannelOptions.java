@@ -21,6 +21,20 @@ final class ChannelOptions {
         return Set.copyOf(options);
     }
 
+    /** As {@code NioSocketImpl}: an option the socket does not list is unsupported. */
+    static void checkSupported(Set<SocketOption<?>> supported, SocketOption<?> option) {
+        if (!supported.contains(option)) {
+            throw new UnsupportedOperationException("'" + option + "' not supported");
+        }
+    }
+
+    /** As {@code NioSocketImpl}: a supported option with a value of the wrong type is invalid. */
+    static void checkValue(SocketOption<?> option, Object value) {
+        if (!option.type().isInstance(value)) {
+            throw new IllegalArgumentException("Invalid value '" + value + "'");
+        }
+    }
+
     /** The channel's own {@code SO_OOBINLINE} option, or {@code null} when it has none. */
     @SuppressWarnings("unchecked")
     static SocketOption<Boolean> oobInline(Set<SocketOption<?>> channelOptions) {

@@ -219,12 +219,8 @@ public final class ChannelServerSocketImpl extends SocketImpl {
     @Override
     @SuppressWarnings("unchecked")
     protected <T> void setOption(SocketOption<T> option, T value) throws IOException {
-        if (!supportedOptions().contains(option)) {
-            throw new UnsupportedOperationException("'" + option + "' not supported");
-        }
-        if (!option.type().isInstance(value)) {
-            throw new IllegalArgumentException("Invalid value '" + value + "'");
-        }
+        ChannelOptions.checkSupported(supportedOptions(), option);
+        ChannelOptions.checkValue(option, value);
         synchronized (stateLock) {
             ensureOpen();
             if (option == StandardSocketOptions.IP_TOS) {
@@ -242,9 +238,7 @@ public final class ChannelServerSocketImpl extends SocketImpl {
     @Override
     @SuppressWarnings("unchecked")
     protected <T> T getOption(SocketOption<T> option) throws IOException {
-        if (!supportedOptions().contains(option)) {
-            throw new UnsupportedOperationException("'" + option + "' not supported");
-        }
+        ChannelOptions.checkSupported(supportedOptions(), option);
         synchronized (stateLock) {
             ensureOpen();
             if (option == StandardSocketOptions.IP_TOS) {

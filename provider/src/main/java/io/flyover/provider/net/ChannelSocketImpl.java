@@ -520,12 +520,8 @@ public final class ChannelSocketImpl extends SocketImpl {
 
     @Override
     protected <T> void setOption(SocketOption<T> option, T value) throws IOException {
-        if (!supportedOptions().contains(option)) {
-            throw new UnsupportedOperationException("'" + option + "' not supported");
-        }
-        if (!option.type().isInstance(value)) {
-            throw new IllegalArgumentException("Invalid value '" + value + "'");
-        }
+        ChannelOptions.checkSupported(supportedOptions(), option);
+        ChannelOptions.checkValue(option, value);
         synchronized (stateLock) {
             ensureOpen();
             try {
@@ -538,9 +534,7 @@ public final class ChannelSocketImpl extends SocketImpl {
 
     @Override
     protected <T> T getOption(SocketOption<T> option) throws IOException {
-        if (!supportedOptions().contains(option)) {
-            throw new UnsupportedOperationException("'" + option + "' not supported");
-        }
+        ChannelOptions.checkSupported(supportedOptions(), option);
         synchronized (stateLock) {
             ensureOpen();
             try {
