@@ -53,8 +53,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * destination is routed. A socket no stack serves is the kernel's, and delegates everything.
  */
 public final class FlyoverDatagramChannel extends DatagramChannel implements FlyoverSelectable, SocketEvents {
+    /** How often a blocking send held back by the frame pool's low watermark tries again. */
+    private static final long BACK_PRESSURE_RECHECK_NANOS = 1_000_000L;
+
     private static final int MAX_DATAGRAM = 65_535;
     private static final Object KERNEL = new Object();
+    /** What a connected read answers: its byte count is in {@link #readCount} (no boxing per datagram). */
+    private static final Object READ = new Object();
 
     /** The Flyover UDP socket of this channel on one stack. */
     record Part(StackRuntime runtime, UdpSocket socket) {}
@@ -68,6 +73,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     private final SelectorProvider kernelProvider;
     private final ProtocolFamily family;
     private final ReentrantLock readLock = new ReentrantLock();
+    /** The byte count of the last connected read that answered {@link #READ} (guarded by readLock). */
+    private int readCount;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Object stateLock = new Object();
     private final OptionValues options = new OptionValues(OptionTable.datagram());
@@ -601,8 +608,13 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        Object n = flyoverReceive(dst, null, 0, 0, true, 0);
-        return (Integer) n;
+        readLock.lock(); // held across the call so that readCount is this read's
+        try {
+            flyoverReceive(dst, null, 0, 0, true, 0);
+            return readCount;
+        } finally {
+            readLock.unlock();
+        }
     }
 
     @Override
@@ -615,8 +627,13 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 throw kernelFailed(e);
             }
         }
-        Object n = flyoverReceive(null, dsts, offset, length, true, 0);
-        return ((Integer) n).longValue();
+        readLock.lock(); // held across the call so that readCount is this read's
+        try {
+            flyoverReceive(null, dsts, offset, length, true, 0);
+            return readCount;
+        } finally {
+            readLock.unlock();
+        }
     }
 
     /**
@@ -664,7 +681,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 }
             }
             if (result == null && connectedRead) {
-                return 0;
+                readCount = 0;
+                return READ;
             }
             return result;
         } finally {
@@ -703,12 +721,12 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             return null;
         }
         if (connectedRead) {
-            if (dst != null) {
-                int n = k.read(dst);
-                return n == 0 ? null : n;
+            int n = dst != null ? k.read(dst) : (int) k.read(dsts, offset, length);
+            if (n == 0) {
+                return null;
             }
-            long n = k.read(dsts, offset, length);
-            return n == 0 ? null : (int) n;
+            readCount = n;
+            return READ;
         }
         if (dst != null) {
             return k.receive(dst);
@@ -759,7 +777,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             copied = scatter(receiveScratch, dsts, offset, length);
         }
         if (connectedRead) {
-            return copied;
+            readCount = copied;
+            return READ;
         }
         return sender(hi, lo, port);
     }
@@ -937,7 +956,9 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 if (blocking) {
                     long spinEnd = Waits.spinEnd(network.spinNanos());
                     while (n < 0 && isOpen()) {
-                        Waits.pause(this, network, null, spinEnd, 0);
+                        // The pool's back-pressure ends as the stack transmits, which raises no socket
+                        // event: look again at least every millisecond rather than park unbounded.
+                        Waits.pause(this, network, null, spinEnd, System.nanoTime() + BACK_PRESSURE_RECHECK_NANOS);
                         n = trySend(src, srcs, offset, length, target);
                     }
                 }

@@ -757,7 +757,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     end(n > 0);
                 }
                 if (n <= 0 && inputClosed) {
-                    return -1;
+                    return -1; // in finally, as SocketChannelImpl.read: shutdownInput wins over the wake-up
                 }
             }
             return n;
@@ -925,7 +925,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     end(total > 0);
                 }
                 if (total <= 0 && outputClosed) {
-                    throw new AsynchronousCloseException();
+                    throw new AsynchronousCloseException(); // in finally, as SocketChannelImpl.write
                 }
             }
             return total;

@@ -62,19 +62,12 @@ public final class FlyoverNetwork implements AutoCloseable {
         this.spinNanos = spinNanos;
     }
 
-    /** A network without stacks: every socket goes to the kernel. */
-    public static FlyoverNetwork kernelOnly() {
-        return new FlyoverNetwork(List.of(), new OffloadPolicy(io.flyover.provider.policy.OffloadRules.none(),
-                () -> new KernelRoutingTable(List.of()), name -> false, false), 0);
-    }
-
     public List<StackRuntime> runtimes() { return runtimes; }
     public ProviderCounters counters() { return counters; }
     /** The process's statistics file this network publishes into (disabled when {@code flyover.stats=false}). */
     public StatsFile stats() { return stats; }
     public ListenerDirectory listeners() { return listeners; }
     public long spinNanos() { return spinNanos; }
-    public OffloadPolicy policy() { return policy; }
 
     /** Whether a stack of this network serves the named interface (the policy's last check). */
     public boolean serves(String interfaceName) {

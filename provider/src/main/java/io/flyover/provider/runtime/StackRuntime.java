@@ -347,10 +347,6 @@ public final class StackRuntime implements AutoCloseable {
     /** At most this many polls deliver a loopback send (each moves a burst round the loop). */
     private static final int LOOPBACK_ROUNDS = 16;
 
-    public boolean isClosed() {
-        return closed;
-    }
-
     /** Stops the stack thread, closes the stack and whatever came with it. */
     @Override
     public void close() {

@@ -177,7 +177,8 @@ public final class FramePool implements AutoCloseable {
 
     /** True when free frames have fallen to the low watermark: senders should back off, not fail. */
     public boolean belowLowWatermark() {
-        return available() <= lowWatermark;
+        return availableEstimate() <= lowWatermark; // asked per datagram sent: no lock
+
     }
 
     /** Frames currently owned by someone, that is, not free. */

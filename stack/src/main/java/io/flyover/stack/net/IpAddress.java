@@ -81,8 +81,10 @@ public record IpAddress(long hi, long lo) {
     }
     /** 127.0.0.0/8 (RFC 1122 section 3.2.1.3 (g)) or ::1 (RFC 4291 section 2.5.3). */
     public static boolean isLoopback(long hi, long lo) {
-        return isV4(hi, lo) ? (((int) lo) >>> 24) == 127 : hi == 0 && lo == 1;
+        return isV4(hi, lo) ? isLoopbackV4((int) lo) : isLoopbackV6(hi, lo);
     }
+    public static boolean isLoopbackV4(int address) { return (address >>> 24) == 127; }
+    public static boolean isLoopbackV6(long hi, long lo) { return hi == 0 && lo == 1; }
     public static boolean isLinkLocalV6(long hi) { return (hi & 0xFFC0_0000_0000_0000L) == 0xFE80_0000_0000_0000L; }
 
     /** True when the first {@code prefixLength} bits (of the IPv6 or the mapped form) agree. */

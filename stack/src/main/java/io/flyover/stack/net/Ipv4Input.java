@@ -55,11 +55,11 @@ final class Ipv4Input implements TransportDelivery.IpVersion {
         // Off a wire, our own address as a source is a loop or a spoof, and 127.0.0.0/8 "MUST NOT appear
         // outside a host" (RFC 1122 section 3.2.1.3 (g)); 0.0.0.0 only talks to broadcast (DHCP).
         if ((src >>> 28) == 0xE || src == -1 || (nif.hasIpv4 && src == nif.ipv4Broadcast)
-                || (!local && ((src >>> 24) == 127 || (nif.hasIpv4 && src == nif.ipv4)))
+                || (!local && (IpAddress.isLoopbackV4(src) || (nif.hasIpv4 && src == nif.ipv4)))
                 || (src == 0 && !broadcast)) {
             return Verdict.drop(DropReason.IP_BAD_SOURCE);
         }
-        if (!local && (dst >>> 24) == 127) {
+        if (!local && IpAddress.isLoopbackV4(dst)) {
             return Verdict.drop(DropReason.IP_BAD_DESTINATION);
         }
         if (multicast) {

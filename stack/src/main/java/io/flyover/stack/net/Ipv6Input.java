@@ -50,10 +50,10 @@ final class Ipv6Input implements TransportDelivery.IpVersion {
         long dLo = ip.destinationLo();
         // RFC 4291 section 2.7: never a multicast source. Off a wire, our own address is a loop or a spoof,
         // and ::1 must never be sent outside a node nor accepted from an interface (section 2.5.3).
-        if ((sHi >>> 56) == 0xFF || (!local && (nif.isOurIpv6(sHi, sLo) || (sHi == 0 && sLo == 1)))) {
+        if ((sHi >>> 56) == 0xFF || (!local && (nif.isOurIpv6(sHi, sLo) || IpAddress.isLoopbackV6(sHi, sLo)))) {
             return Verdict.drop(DropReason.IP_BAD_SOURCE);
         }
-        if (!local && dHi == 0 && dLo == 1) {
+        if (!local && IpAddress.isLoopbackV6(dHi, dLo)) {
             return Verdict.drop(DropReason.IP_BAD_DESTINATION);
         }
         boolean multicast = (dHi >>> 56) == 0xFF;

@@ -325,12 +325,12 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
 
     /** Our IPv4 address, or any of 127.0.0.0/8 when we own the loopback. */
     boolean isLocalV4(int address) {
-        return (hasIpv4 && address == ipv4) || (ownsLoopback && (address >>> 24) == 127);
+        return (hasIpv4 && address == ipv4) || (ownsLoopback && IpAddress.isLoopbackV4(address));
     }
 
     /** One of our IPv6 addresses, or ::1 when we own the loopback. */
     boolean isLocalV6(long hi, long lo) {
-        return isOurIpv6(hi, lo) || (ownsLoopback && hi == 0 && lo == 1);
+        return isOurIpv6(hi, lo) || (ownsLoopback && IpAddress.isLoopbackV6(hi, lo));
     }
 
     /** Whether a unicast destination is this stack itself: the packet is delivered inside, not sent. */
@@ -642,8 +642,9 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
             transmitLocal(frame, IpAddress.isV4(dstHi, dstLo) ? EtherType.IPV4 : EtherType.IPV6);
             return true;
         }
-        if (IpAddress.isLoopback(dstHi, dstLo)) {
-            return dropTx(frame, DropReason.IP_NO_ROUTE); // not ours, and never to be sent (RFC 1122 3.2.1.3 (g))
+        if (IpAddress.isLoopback(dstHi, dstLo) || deviceLoops) {
+            // Not ours, and never to be sent (RFC 1122 3.2.1.3 (g)); a loopback link has no neighbours.
+            return dropTx(frame, DropReason.IP_NO_ROUTE);
         }
         if (!routes.lookup(dstHi, dstLo)) {
             return dropTx(frame, DropReason.IP_NO_ROUTE);
@@ -666,7 +667,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
      */
     void transmitL2(int frame, long dstMac, int etherType) {
         if (deviceLoops && dstMac != mac) {
-            cache.release(frame);
+            dropTx(frame, DropReason.IP_NO_ROUTE); // ARP, ND, multicast: nobody else is on a loopback link
             return;
         }
         if (!prependEthernet(frame, dstMac, etherType)) {

@@ -43,8 +43,10 @@ public final class TcpLayer {
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
     private final long[] drops;
-    private boolean inInput;
-    private int inputVerdict = Verdict.CONSUMED;
+    /** Outside {@link #input}: drops are counted at once. */
+    private static final int NOT_IN_INPUT = Integer.MIN_VALUE;
+    /** While {@link #input} runs: CONSUMED, or the drop verdict of the segment. */
+    private int inputVerdict = NOT_IN_INPUT;
     final TcpStats stats = new TcpStats();
     TcpReadinessListener readiness = TcpReadinessListener.NONE;
     private long challengeWindowStart = Long.MIN_VALUE;
@@ -105,16 +107,16 @@ public final class TcpLayer {
         return table.find(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
     }
 
+    /** Counts a drop that is not about the segment being processed (output short of frames). */
+    void countDrop(DropReason reason) { drops[reason.ordinal()]++; }
+
     /**
      * Counts a drop; while {@link #input} runs, the first drop of the segment becomes its verdict instead,
      * so that the IP layer counts the frame once as dropped (never as consumed).
      */
-    /** Counts a drop that is not about the segment being processed (output short of frames). */
-    void countDrop(DropReason reason) { drops[reason.ordinal()]++; }
-
     void drop(DropReason reason) {
-        if (inputVerdict == Verdict.CONSUMED && inInput) {
-            inputVerdict = reason.ordinal();
+        if (inputVerdict == Verdict.CONSUMED) {
+            inputVerdict = Verdict.drop(reason);
         } else {
             drops[reason.ordinal()]++;
         }
@@ -253,15 +255,14 @@ public final class TcpLayer {
                      int tcpLength) {
         if (tcpOffset < 0 || tcpLength < 0 || tcpOffset > pool.frameSize() - tcpLength) {
             stats.segmentsIn++;
-            return DropReason.TCP_MALFORMED.ordinal();
+            return Verdict.drop(DropReason.TCP_MALFORMED);
         }
-        inInput = true;
         inputVerdict = Verdict.CONSUMED;
         try {
             receive0(nowNanos, srcHi, srcLo, dstHi, dstLo, pool.frameBase(frame) + tcpOffset, tcpLength);
             return inputVerdict;
         } finally {
-            inInput = false;
+            inputVerdict = NOT_IN_INPUT;
         }
     }
 

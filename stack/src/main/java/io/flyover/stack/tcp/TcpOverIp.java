@@ -64,14 +64,13 @@ public final class TcpOverIp implements TransportHandler, SegmentOutput {
     public int onSegment(int frame, MemorySegment segment, long offset, int length, IpMeta meta, long nowNanos) {
         if (frame == FramePool.NO_FRAME) {
             // Reassembled from fragments (rare for TCP, which sets DF): copy into a frame of our own.
+            int at = pool.headroom();
+            if (length > pool.frameSize() - at) {
+                return Verdict.drop(DropReason.TCP_MALFORMED);
+            }
             frame = frames.acquire();
             if (frame == FramePool.NO_FRAME) {
                 return Verdict.drop(DropReason.NO_FRAME);
-            }
-            int at = pool.headroom();
-            if (length > pool.frameSize() - at) {
-                frames.release(frame);
-                return Verdict.drop(DropReason.TCP_MALFORMED);
             }
             MemorySegment.copy(segment, offset, pool.region(), pool.frameBase(frame) + at, length);
             int verdict = layer.input(nowNanos, meta.sourceHi, meta.sourceLo, meta.destinationHi,

@@ -11,7 +11,7 @@ final class SocketMemberships {
     /** Memberships per socket (Linux allows 20 by default: {@code igmp_max_memberships}). */
     static final int MAX_GROUPS = 16;
     /** Source entries per socket, over all its groups. */
-    static final int MAX_SOURCES = 64;
+    static final int MAX_SOURCES = io.flyover.stack.net.GroupMembership.MAX_SOURCES; // the merged interface state must fit
 
     private final long[] groupHi = new long[MAX_GROUPS];
     private final long[] groupLo = new long[MAX_GROUPS];
