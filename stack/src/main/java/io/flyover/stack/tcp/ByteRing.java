@@ -4,17 +4,25 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
- * A fixed-capacity byte ring, preallocated with its connection: the socket's send or receive buffer.
+ * A byte ring, preallocated with its connection: the socket's send or receive buffer.
  * The one copy at the socket boundary goes between the application's {@link ByteBuffer} and this
  * ring; frames are copied in and out by {@link MemorySegment#copy}, so nothing allocates per segment.
  *
  * <p>Bytes {@code [0, readable())} from the head are committed. The receive side also writes ahead of
  * the committed tail ({@link #writeAt}) for out-of-order data and commits once the hole fills.
+ *
+ * <p>The ring's size is the socket's buffer size (SO_SNDBUF / SO_RCVBUF) and may change while bytes
+ * are queued ({@link #resize}), as Linux lets these options change at any time: growing beyond the
+ * storage reallocates it and moves every byte (committed or written ahead); shrinking only lowers what
+ * {@link #write} accepts from then on, so nothing queued is lost. The storage never shrinks.
  */
 final class ByteRing {
-    private final byte[] bytes;
-    private final MemorySegment memory;
-    private final int capacity;
+    private byte[] bytes;
+    private MemorySegment memory;
+    /** Length of the storage: ring positions wrap here. */
+    private int storage;
+    /** The buffer size: at most {@link #storage}; {@link #write} fills up to it. */
+    private int capacity;
     private int head;
     private int readable;
 
@@ -23,13 +31,40 @@ final class ByteRing {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.capacity = capacity;
+        this.storage = capacity;
         this.bytes = new byte[capacity];
         this.memory = MemorySegment.ofArray(bytes);
     }
 
+    /** The buffer size. */
     int capacity() { return capacity; }
     int readable() { return readable; }
-    int writable() { return capacity - readable; }
+    /** Room {@link #write} fills: the buffer size less the committed bytes (0 after a shrink below them). */
+    int writable() { return Math.max(capacity - readable, 0); }
+    /** Room the storage has past the committed tail, whatever the buffer size: bounds {@link #writeAt}. */
+    int room() { return storage - readable; }
+
+    /**
+     * Changes the buffer size. A size beyond the storage reallocates it (not on the data path: a
+     * setsockopt) and moves the ring's whole content, head first, so committed bytes and bytes written
+     * ahead keep their offsets from the head; a smaller size keeps the storage and every byte in it.
+     */
+    void resize(int newCapacity) {
+        if (newCapacity < 1) {
+            throw new IllegalArgumentException("capacity must be positive: " + newCapacity);
+        }
+        if (newCapacity > storage) {
+            byte[] grown = new byte[newCapacity];
+            int first = storage - head;
+            System.arraycopy(bytes, head, grown, 0, first);
+            System.arraycopy(bytes, 0, grown, first, head);
+            bytes = grown;
+            memory = MemorySegment.ofArray(grown);
+            storage = newCapacity;
+            head = 0;
+        }
+        capacity = newCapacity;
+    }
 
     void clear() {
         head = 0;
@@ -38,14 +73,14 @@ final class ByteRing {
 
     private int index(int offsetFromHead) {
         int i = head + offsetFromHead;
-        return i >= capacity ? i - capacity : i;
+        return i >= storage ? i - storage : i;
     }
 
     /** Appends as much of {@code src} as fits; returns the count. */
     int write(ByteBuffer src) {
         int n = Math.min(src.remaining(), writable());
         int at = index(readable);
-        int first = Math.min(n, capacity - at);
+        int first = Math.min(n, storage - at);
         src.get(bytes, at, first);
         src.get(bytes, 0, n - first);
         readable += n;
@@ -56,7 +91,7 @@ final class ByteRing {
     int write(byte[] src, int offset, int length) {
         int n = Math.min(length, writable());
         int at = index(readable);
-        int first = Math.min(n, capacity - at);
+        int first = Math.min(n, storage - at);
         System.arraycopy(src, offset, bytes, at, first);
         System.arraycopy(src, offset + first, bytes, 0, n - first);
         readable += n;
@@ -65,18 +100,18 @@ final class ByteRing {
 
     /** Copies {@code length} bytes from {@code src} to {@code offsetFromTail} past the committed tail, not committing. */
     void writeAt(int offsetFromTail, MemorySegment src, long srcOffset, int length) {
-        if (offsetFromTail < 0 || readable + offsetFromTail + length > capacity) {
+        if (offsetFromTail < 0 || readable + offsetFromTail + length > storage) {
             throw new IndexOutOfBoundsException("write beyond ring capacity");
         }
         int at = index(readable + offsetFromTail);
-        int first = Math.min(length, capacity - at);
+        int first = Math.min(length, storage - at);
         MemorySegment.copy(src, srcOffset, memory, at, first);
         MemorySegment.copy(src, srcOffset + first, memory, 0, length - first);
     }
 
     /** Makes {@code n} bytes written by {@link #writeAt} at the tail readable. */
     void commit(int n) {
-        if (n < 0 || readable + n > capacity) {
+        if (n < 0 || readable + n > storage) {
             throw new IndexOutOfBoundsException("commit " + n);
         }
         readable += n;
@@ -85,7 +120,7 @@ final class ByteRing {
     /** Moves up to {@code dst.remaining()} committed bytes into {@code dst}; returns the count. */
     int read(ByteBuffer dst) {
         int n = Math.min(dst.remaining(), readable);
-        int first = Math.min(n, capacity - head);
+        int first = Math.min(n, storage - head);
         dst.put(bytes, head, first);
         dst.put(bytes, 0, n - first);
         consume(n);
@@ -95,7 +130,7 @@ final class ByteRing {
     /** Moves up to {@code length} committed bytes into a byte array; returns the count. */
     int read(byte[] dst, int offset, int length) {
         int n = Math.min(length, readable);
-        int first = Math.min(n, capacity - head);
+        int first = Math.min(n, storage - head);
         System.arraycopy(bytes, head, dst, offset, first);
         System.arraycopy(bytes, 0, dst, offset + first, n - first);
         consume(n);
@@ -108,7 +143,7 @@ final class ByteRing {
             throw new IndexOutOfBoundsException("copy beyond readable bytes");
         }
         int at = index(offsetFromHead);
-        int first = Math.min(length, capacity - at);
+        int first = Math.min(length, storage - at);
         MemorySegment.copy(memory, at, dst, dstOffset, first);
         MemorySegment.copy(memory, 0, dst, dstOffset + first, length - first);
     }

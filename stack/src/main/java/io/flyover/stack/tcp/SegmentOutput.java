@@ -22,6 +22,14 @@ public interface SegmentOutput {
     boolean sendSegment(long localHi, long localLo, long remoteHi, long remoteLo, int frame);
 
     /**
+     * Sends one TCP segment with an IPv4 TOS byte / IPv6 traffic class (IP_TOS); an output that has no
+     * IP header of its own ignores it.
+     */
+    default boolean sendSegment(long localHi, long localLo, long remoteHi, long remoteLo, int frame, int trafficClass) {
+        return sendSegment(localHi, localLo, remoteHi, remoteLo, frame);
+    }
+
+    /**
      * The path MTU towards {@code remote} as currently known (the interface MTU of the route, lowered
      * by ICMP), used to choose the MSS announced in SYNs; 0 when unknown (then {@link
      * TcpSettings#defaultMss} applies).

@@ -221,13 +221,16 @@ public final class TcpConnection {
 
     /**
      * Applies the options a socket may change once open, as Linux's setsockopt does: TCP_NODELAY,
-     * SO_LINGER, and SO_KEEPALIVE with its idle time, interval and count (RFC 1122 §4.2.3.6; a change
-     * restarts the idle interval from now). Buffer sizes, window scaling, timestamps, SACK and the
-     * congestion control stay as they were allocated or negotiated at open.
+     * SO_LINGER, IP_TOS (from the next segment), SO_SNDBUF and SO_RCVBUF ({@link #resizeBuffers}), and
+     * SO_KEEPALIVE with its idle time, interval and count (RFC 1122 §4.2.3.6; a change restarts the idle
+     * interval from now). Window scaling, timestamps, SACK and the congestion control stay as they
+     * were negotiated at open.
      */
     public void updateOptions(TcpSettings from, long nowNanos) {
         settings.noDelay = from.noDelay;
         settings.lingerNanos = from.lingerNanos;
+        settings.trafficClass = from.trafficClass;
+        resizeBuffers(from.sendBufferSize, from.receiveBufferSize);
         boolean keepAliveChanged = settings.keepAlive != from.keepAlive
                 || settings.keepAliveIdleNanos != from.keepAliveIdleNanos
                 || settings.keepAliveIntervalNanos != from.keepAliveIntervalNanos
@@ -244,6 +247,31 @@ public final class TcpConnection {
                     ? nowNanos + settings.keepAliveIdleNanos : Long.MAX_VALUE;
         }
         layer.markPending(this);
+    }
+
+    /**
+     * SO_SNDBUF / SO_RCVBUF on an open connection, as Linux allows: no queued byte is dropped. A larger
+     * receive buffer opens the window up to what the window scale agreed in the SYNs can announce
+     * (RFC 7323 §2.2), announced at once when it grew enough (as after a read); a smaller one lowers the
+     * window offered from now on, but the right edge already advertised stays where it is and data up to
+     * it is still accepted (RFC 9293 §3.8.6.2.2: a receiver must not shrink the window). A larger send
+     * buffer lets the application write more; a smaller one accepts writes again only once the queued
+     * bytes fall below it.
+     */
+    private void resizeBuffers(int sendBufferSize, int receiveBufferSize) {
+        if (sendBufferSize != settings.sendBufferSize) {
+            boolean wasFull = sendRing.writable() == 0;
+            sendRing.resize(sendBufferSize);
+            settings.sendBufferSize = sendBufferSize;
+            if (wasFull && isWritable()) {
+                layer.readiness.onWritable(this);
+            }
+        }
+        if (receiveBufferSize != settings.receiveBufferSize) {
+            recvRing.resize(receiveBufferSize);
+            settings.receiveBufferSize = receiveBufferSize;
+            onUserRead();
+        }
     }
 
     // --- RECEIVE (RFC 9293 §3.10.3) --------------------------------------------------------------

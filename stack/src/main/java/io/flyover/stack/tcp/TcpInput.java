@@ -491,7 +491,10 @@ final class TcpInput {
     /** Seventh step: in-order data goes to the ring, out-of-order data ahead of it (RFC 9293 §3.10.7.4). */
     private void receiveText(TcpConnection c, InboundSegment s, int seq, long payloadOffset, int length, long now) {
         int offset = seq - c.rcvNxt;
-        if (offset < 0 || offset + length > c.recvRing.writable()) {
+        // The buffer's room, and never less than the window already advertised: a smaller SO_RCVBUF
+        // does not take back what was offered (RFC 9293 §3.8.6.2.2); the storage still holds it.
+        int room = Math.min(c.recvRing.room(), Math.max(c.recvRing.writable(), c.rcvAdv - c.rcvNxt));
+        if (offset < 0 || offset + length > room) {
             layer.drop(DropReason.TCP_OUT_OF_WINDOW);
             c.ackNow = true;
             return;

@@ -415,7 +415,7 @@ public final class TcpLayer {
             cookieOptions.mss = SynCookies.MSS_TABLE[SynCookies.mssIndex(mss)];
             int cookie = SynCookies.make(isn, s, mss, now);
             if (sender.sendStateless(s, cookie, s.seq + 1, TcpHeader.SYN | TcpHeader.ACK_FLAG,
-                    Math.min(l.settings.receiveBufferSize, 65535), cookieOptions)) {
+                    Math.min(l.settings.receiveBufferSize, 65535), cookieOptions, TcpSender.trafficClass(l.settings))) {
                 stats.synCookiesSent++;
             }
             return;

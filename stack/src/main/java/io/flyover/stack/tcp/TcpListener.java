@@ -10,7 +10,8 @@ public final class TcpListener {
     final long localHi, localLo;
     final int localPort;
     final int backlog;
-    final TcpSettings settings;
+    /** What accepted connections start from (a copy each); replaced by {@link #updateOptions}. */
+    TcpSettings settings;
     /** Enables SYN cookies when the backlog is full. */
     boolean synCookies = true;
     int embryonic;
@@ -31,6 +32,15 @@ public final class TcpListener {
 
     /** The object the layer above keeps with this socket (the provider's channel); the stack never reads it. */
     public Object attachment;
+
+    /**
+     * Options set on a listening socket apply to the connections it accepts from now on (Linux clones a
+     * child from the listener: buffer sizes, IP_TOS, TCP_NODELAY, keep-alive, linger), including the
+     * SYN-ACKs they send.
+     */
+    public void updateOptions(TcpSettings from) {
+        settings = from.clone();
+    }
 
     public long localAddressHi() { return localHi; }
     public long localAddressLo() { return localLo; }

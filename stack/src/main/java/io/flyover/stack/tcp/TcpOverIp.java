@@ -45,7 +45,12 @@ public final class TcpOverIp implements TransportHandler, SegmentOutput {
 
     @Override
     public boolean sendSegment(long localHi, long localLo, long remoteHi, long remoteLo, int frame) {
-        return ip.send(frame, IpProtocol.TCP, localHi, localLo, remoteHi, remoteLo, DEFAULT_TTL, 0, true);
+        return sendSegment(localHi, localLo, remoteHi, remoteLo, frame, 0);
+    }
+
+    @Override
+    public boolean sendSegment(long localHi, long localLo, long remoteHi, long remoteLo, int frame, int trafficClass) {
+        return ip.send(frame, IpProtocol.TCP, localHi, localLo, remoteHi, remoteLo, DEFAULT_TTL, trafficClass, true);
     }
 
     @Override

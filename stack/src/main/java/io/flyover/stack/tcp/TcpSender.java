@@ -347,14 +347,23 @@ final class TcpSender {
         header.clear();
         header.seq = seq;
         header.flags = TcpHeader.RST;
-        if (emitRaw(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort, header, null, 0, 0)) {
+        if (emitRaw(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort, header, null, 0, 0,
+                trafficClass(c.settings))) {
             layer.stats.resetsSent++;
             c.segmentsSent++;
         }
     }
 
-    /** A segment without a connection: resets for CLOSED/LISTEN and stateless SYN-cookie SYN-ACKs. */
+    /**
+     * A segment without a connection: resets for CLOSED/LISTEN (TOS 0) and stateless SYN-cookie SYN-ACKs
+     * (the listener's TOS).
+     */
     boolean sendStateless(InboundSegment s, int seq, int ack, int flags, int window, TcpOptions options) {
+        return sendStateless(s, seq, ack, flags, window, options, 0);
+    }
+
+    boolean sendStateless(InboundSegment s, int seq, int ack, int flags, int window, TcpOptions options,
+                          int trafficClass) {
         header.clear();
         header.seq = seq;
         header.ack = ack;
@@ -363,7 +372,7 @@ final class TcpSender {
         if (options != null) {
             header.options.copyFrom(options);
         }
-        boolean ok = emitRaw(s.dstHi, s.dstLo, s.dstPort, s.srcHi, s.srcLo, s.srcPort, header, null, 0, 0);
+        boolean ok = emitRaw(s.dstHi, s.dstLo, s.dstPort, s.srcHi, s.srcLo, s.srcPort, header, null, 0, 0, trafficClass);
         if (ok && (flags & TcpHeader.RST) != 0) {
             layer.stats.resetsSent++;
         }
@@ -435,7 +444,8 @@ final class TcpSender {
         if (c.keepAliveDeadline != Long.MAX_VALUE && c.keepAliveProbes == 0) {
             c.keepAliveDeadline = Math.max(c.keepAliveDeadline, now + c.settings.keepAliveIdleNanos);
         }
-        if (!emitRaw(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort, h, c.sendRing, ringOffset, len)) {
+        if (!emitRaw(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort, h, c.sendRing, ringOffset, len,
+                trafficClass(c.settings))) {
             return false;
         }
         c.segmentsSent++;
@@ -444,7 +454,7 @@ final class TcpSender {
     }
 
     private boolean emitRaw(long lHi, long lLo, int lPort, long rHi, long rLo, int rPort, TcpHeaderValue h,
-                            ByteRing ring, int ringOffset, int len) {
+                            ByteRing ring, int ringOffset, int len, int trafficClass) {
         h.srcPort = lPort;
         h.dstPort = rPort;
         int frame = cache.acquire();
@@ -460,10 +470,15 @@ final class TcpSender {
         }
         pool.setData(frame, at, hl + len);
         layer.stats.segmentsOut++;
-        if (!output.sendSegment(lHi, lLo, rHi, rLo, frame)) {
+        if (!output.sendSegment(lHi, lLo, rHi, rLo, frame, trafficClass)) {
             layer.stats.segmentsDroppedBelow++; // lost below TCP: recovered like any loss
         }
         return true;
+    }
+
+    /** IP_TOS of a connection or listener: its DSCP, the ECN bits clear (TCP here does not negotiate ECN). */
+    static int trafficClass(TcpSettings s) {
+        return s.trafficClass & TcpSettings.DSCP_MASK;
     }
 
     /** TSval clock (RFC 7323 §5.4): milliseconds plus a per-connection random offset. */

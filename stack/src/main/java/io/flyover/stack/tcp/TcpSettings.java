@@ -38,6 +38,17 @@ public final class TcpSettings implements Cloneable {
     public long keepAliveIntervalNanos = 75_000_000_000L;
     public int keepAliveCount = 9;
 
+    /**
+     * IP_TOS / IPV6_TCLASS: the TOS byte or traffic class of every segment the connection sends (a
+     * listener's is inherited by the connections it accepts and carried by its SYN-ACKs). Its two ECN
+     * bits are not the application's: as Linux's {@code __ip_sock_set_tos} does for SOCK_STREAM, they
+     * are cleared ({@link #DSCP_MASK}).
+     */
+    public int trafficClass;
+
+    /** The DSCP part of a TOS byte (RFC 2474), without the ECN field (RFC 3168 §5). */
+    public static final int DSCP_MASK = 0xFC;
+
     /** SO_LINGER in nanoseconds; negative = off; 0 = abortive close with RST. */
     public long lingerNanos = -1;
 

@@ -9,6 +9,10 @@ import java.lang.foreign.ValueLayout;
  * in a stack buffer need no frame. Records are 8-byte aligned: a 32-byte header (record length, payload
  * length, source port, source address) then the payload; a record length of -1 marks a wrap.
  * Single-threaded (the stack's thread).
+ *
+ * <p>The ring's size is the socket's SO_RCVBUF, which Linux lets change at any time ({@link #resize}):
+ * a larger size than the storage reallocates it and moves the queued datagrams to its start; a smaller
+ * one keeps the storage and every queued datagram, and only admits new ones while the queue is below it.
  */
 final class DatagramRing {
     private static final int HEADER = 32;
@@ -16,8 +20,11 @@ final class DatagramRing {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
-    private final MemorySegment ring;
-    private final int capacity;
+    private MemorySegment ring;
+    /** Length of the storage: positions wrap here. */
+    private int capacity;
+    /** The receive buffer size: a datagram is queued only while the bytes in use stay within it. */
+    private int limit;
     private int readPos;
     private int writePos;
     private int used;
@@ -25,7 +32,39 @@ final class DatagramRing {
 
     DatagramRing(int capacity) {
         this.capacity = Math.max(256, capacity & ~7);
+        this.limit = this.capacity;
         this.ring = MemorySegment.ofArray(new byte[this.capacity]);
+    }
+
+    /** The receive buffer size. */
+    int size() { return limit; }
+
+    /**
+     * Changes the receive buffer size (SO_RCVBUF); queued datagrams are kept. Growing beyond the storage
+     * allocates (a setsockopt, not the data path) and copies the records, oldest first, to its start.
+     */
+    void resize(int newSize) {
+        int size = Math.max(256, newSize & ~7);
+        if (size > capacity) {
+            MemorySegment grown = MemorySegment.ofArray(new byte[size]);
+            int at = 0;
+            int from = readPos;
+            for (int i = 0; i < count; i++) {
+                if (from == capacity || ring.get(INT, from) == WRAP) {
+                    from = 0;
+                }
+                int need = ring.get(INT, from);
+                MemorySegment.copy(ring, from, grown, at, need);
+                from += need;
+                at += need;
+            }
+            ring = grown;
+            capacity = size;
+            readPos = 0;
+            writePos = at;
+            used = at;
+        }
+        limit = size;
     }
 
     boolean isEmpty() { return count == 0; }
@@ -34,6 +73,9 @@ final class DatagramRing {
     /** Copies a datagram in; false when it does not fit (the caller counts the drop). */
     boolean offer(MemorySegment src, long offset, int length, long srcHi, long srcLo, int srcPort) {
         int need = HEADER + ((length + 7) & ~7);
+        if (used + need > limit) {
+            return false; // beyond the receive buffer size (reached only below the storage after a shrink)
+        }
         if (used == 0) {
             readPos = 0;
             writePos = 0;

@@ -125,14 +125,18 @@ public final class UdpLayer implements TransportHandler {
             return 0; // back-pressure, as a non-blocking DatagramChannel without buffer space answers
         }
         boolean multicast = IpAddress.isMulticast(toHi, toLo);
-        int ttl = multicast ? 1 : 64; // IP_MULTICAST_TTL defaults to 1
+        // RFC 1122 §3.2.1.7 default TTL (64, Linux's) for unicast; IP_MULTICAST_TTL for multicast.
+        int ttl = multicast ? s.multicastTtl : 64;
+        int tos = s.trafficClass;
         long srcHi = s.localHi;
         long srcLo = s.localLo;
         if (multicast && s.multicastLoop && nif.isMember(toHi, toLo) && nif.selectSource(toHi, toLo, source)) {
             loopBack(data, offset, length, source[0], source[1], s.localPort, toHi, toLo, port);
         }
         int total = UdpDatagram.HEADER_LENGTH + length;
-        if (total <= nif.maxSegment(toHi, toLo)) {
+        if (ttl == 0) {
+            // IP_MULTICAST_TTL 0: "restricted to the same host" (RFC 1112 §6.1), looped back above only.
+        } else if (total <= nif.maxSegment(toHi, toLo)) {
             int frame = nif.acquireFrame();
             if (frame == FramePool.NO_FRAME) {
                 return 0;
@@ -143,11 +147,11 @@ public final class UdpLayer implements TransportHandler {
             UdpDatagram.emit(memory, at, s.localPort, port, total);
             MemorySegment.copy(data, offset, memory, at + UdpDatagram.HEADER_LENGTH, length);
             pool.setData(frame, pool.dataOffset(frame), total);
-            nif.send(frame, IpProtocol.UDP, srcHi, srcLo, toHi, toLo, ttl, 0, false);
+            nif.send(frame, IpProtocol.UDP, srcHi, srcLo, toHi, toLo, ttl, tos, false);
         } else {
             UdpDatagram.emit(scratch, 0, s.localPort, port, total);
             MemorySegment.copy(data, offset, scratch, UdpDatagram.HEADER_LENGTH, length);
-            nif.sendFragmented(scratch, 0, total, IpProtocol.UDP, srcHi, srcLo, toHi, toLo, ttl, 0);
+            nif.sendFragmented(scratch, 0, total, IpProtocol.UDP, srcHi, srcLo, toHi, toLo, ttl, tos);
         }
         nif.flush();
         return length;

@@ -28,6 +28,10 @@ public final class UdpSocket implements AutoCloseable {
     boolean broadcast;
     /** IP_MULTICAST_LOOP: our own multicast datagrams also reach this stack's member sockets (JDK default on). */
     boolean multicastLoop = true;
+    /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS: the TTL of multicast datagrams (1 by default, RFC 1112 §6.1). */
+    int multicastTtl = 1;
+    /** IP_TOS / IPV6_TCLASS of every datagram sent, all eight bits (Linux masks ECN only for SOCK_STREAM). */
+    int trafficClass;
     UdpSocket nextOnPort;
     /** Set by an ICMP port unreachable for our connected peer; reported by the next receive (as Linux does). */
     boolean pendingUnreachable;
@@ -76,6 +80,29 @@ public final class UdpSocket implements AutoCloseable {
     public void setReuseAddress(boolean on) { reuseAddress = on; }
     public void setBroadcast(boolean on) { broadcast = on; }
     public void setMulticastLoop(boolean on) { multicastLoop = on; }
+
+    /** IP_MULTICAST_TTL, 0-255; 0 keeps multicast on this host (looped back only, as Linux does). */
+    public void setMulticastTtl(int ttl) {
+        if (ttl < 0 || ttl > 255) {
+            throw new IllegalArgumentException("TTL out of range: " + ttl);
+        }
+        multicastTtl = ttl;
+    }
+
+    /** IP_TOS: the TOS byte / traffic class of the datagrams sent from now on, 0-255. */
+    public void setTrafficClass(int tos) {
+        if (tos < 0 || tos > 255) {
+            throw new IllegalArgumentException("traffic class out of range: " + tos);
+        }
+        trafficClass = tos;
+    }
+
+    /** SO_RCVBUF: the receive queue's size from now on; datagrams already queued are kept (as Linux). */
+    public void setReceiveBufferSize(int bytes) {
+        ring.resize(bytes);
+    }
+
+    public int receiveBufferSize() { return ring.size(); }
     public boolean isBound() { return bound; }
     public boolean isConnected() { return connected; }
     public boolean isOpen() { return !closed; }
