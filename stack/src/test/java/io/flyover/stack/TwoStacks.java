@@ -1,8 +1,10 @@
 package io.flyover.stack;
 
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.NetDevice;
 import io.flyover.stack.device.soft.VethPair;
 import io.flyover.stack.net.IpAddress;
+import java.util.function.UnaryOperator;
 
 /**
  * Two stacks joined by a {@link VethPair}, driven on virtual time by one thread: A is 198.18.0.1 /
@@ -28,11 +30,17 @@ public final class TwoStacks implements AutoCloseable {
     }
 
     public TwoStacks(StackConfig.Builder configA, StackConfig.Builder configB) {
+        this(configA, configB, UnaryOperator.identity(), UnaryOperator.identity());
+    }
+
+    /** With each stack's device wrapped, e.g. in a {@link io.flyover.stack.device.soft.PcapTap}. */
+    public TwoStacks(StackConfig.Builder configA, StackConfig.Builder configB, UnaryOperator<NetDevice> wrapA,
+                     UnaryOperator<NetDevice> wrapB) {
         poolA = FramePool.allocate(1024);
         poolB = FramePool.allocate(1024);
         veth = VethPair.create(poolA, MAC_A, poolB, MAC_B, 256);
-        a = new Stack(configA.ipv4("198.18.0.1", 24).ipv6("fd00::1", 64).build(), veth.a(), new SeededRandom(1));
-        b = new Stack(configB.ipv4("198.18.0.2", 24).ipv6("fd00::2", 64).build(), veth.b(), new SeededRandom(2));
+        a = new Stack(configA.ipv4("198.18.0.1", 24).ipv6("fd00::1", 64).build(), wrapA.apply(veth.a()), new SeededRandom(1));
+        b = new Stack(configB.ipv4("198.18.0.2", 24).ipv6("fd00::2", 64).build(), wrapB.apply(veth.b()), new SeededRandom(2));
     }
 
     /** Polls both stacks {@code rounds} times at the current virtual time. */

@@ -131,6 +131,40 @@ class TcpComponentsTest {
             assertEquals("uvXY", new String(out, 0, 4));
         }
 
+        @Test
+        void growingAWrappedRingKeepsCommittedAndAheadBytesAtTheirOffsets() {
+            ByteRing r = new ByteRing(8);
+            byte[] out = new byte[16];
+            r.write(ByteBuffer.wrap("abcdef".getBytes()));
+            r.read(out, 0, 5);                                       // head at 5: "f" committed
+            r.write(ByteBuffer.wrap("ghi".getBytes()));              // wraps: "fghi"
+            r.writeAt(2, MemorySegment.ofArray("XY".getBytes()), 0, 2); // ahead of the tail, wrapped
+            r.resize(16);
+            assertEquals(16, r.capacity());
+            assertEquals(4, r.readable());
+            assertEquals(12, r.writable());
+            r.writeAt(0, MemorySegment.ofArray("jk".getBytes()), 0, 2);
+            r.commit(4);
+            assertEquals(8, r.read(out, 0, 16));
+            assertEquals("fghijkXY", new String(out, 0, 8));
+        }
+
+        @Test
+        void shrinkingKeepsQueuedBytesAndAcceptsWritesOnlyBelowTheNewSize() {
+            ByteRing r = new ByteRing(8);
+            r.write(ByteBuffer.wrap("abcdef".getBytes()));
+            r.resize(4);
+            assertEquals(6, r.readable(), "nothing queued is dropped");
+            assertEquals(0, r.writable());
+            assertEquals(2, r.room(), "the storage still holds what was offered before");
+            assertEquals(0, r.write(ByteBuffer.wrap("z".getBytes())));
+            byte[] out = new byte[8];
+            assertEquals(3, r.read(out, 0, 3));
+            assertEquals(1, r.write(ByteBuffer.wrap("gh".getBytes())), "fills up to the new size only");
+            assertEquals(4, r.read(out, 0, 8));
+            assertEquals("defg", new String(out, 0, 4));
+        }
+
         /** Found by the stack simulation (seed 6699): a full queue dropped every copy of the head segment. */
         @Test
         void reassemblyAlwaysTakesTheSegmentAtRcvNxt() {
