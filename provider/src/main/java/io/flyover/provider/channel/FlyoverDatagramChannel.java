@@ -190,11 +190,23 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         return this;
     }
 
+    /** The options, set before or after bind, onto a stack socket: Linux applies each at once. */
     private void applyTo(UdpSocket s) {
         s.setReuseAddress(options.get(StandardSocketOptions.SO_REUSEADDR));
         s.setBroadcast(options.get(StandardSocketOptions.SO_BROADCAST));
         s.setMulticastLoop(options.get(StandardSocketOptions.IP_MULTICAST_LOOP));
+        Integer tos = options.get(StandardSocketOptions.IP_TOS);
+        s.setTrafficClass(tos == null ? 0 : tos);
+        Integer ttl = options.get(StandardSocketOptions.IP_MULTICAST_TTL);
+        s.setMulticastTtl(ttl == null ? 1 : ttl);
+        if (options.isSet(StandardSocketOptions.SO_RCVBUF)) {
+            // Queued datagrams stay; a smaller size admits new ones only once the queue is below it.
+            s.setReceiveBufferSize(Math.max(options.get(StandardSocketOptions.SO_RCVBUF), MIN_RECEIVE_BUFFER));
+        }
     }
+
+    /** The smallest receive queue SO_RCVBUF sets (Linux's SOCK_MIN_RCVBUF is of this order). */
+    private static final int MIN_RECEIVE_BUFFER = 4096;
 
     @Override
     public <T> T getOption(SocketOption<T> name) throws IOException {

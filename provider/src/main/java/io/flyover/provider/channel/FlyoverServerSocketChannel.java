@@ -119,8 +119,38 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             if (kernel != null) {
                 kernel.setOption(name, value);
             }
+            updateListeners();
         }
         return this;
+    }
+
+    /**
+     * The IP_TOS a {@code java.net.ServerSocket} over this channel sets: as Linux's listening socket, the
+     * Flyover listeners send their SYN-ACKs with it and the connections they accept inherit it
+     * ({@code ServerSocketChannel} itself has no IP_TOS option).
+     */
+    public void setListenerTrafficClass(int tos) throws IOException {
+        if (tos < 0 || tos > 255) {
+            throw new IllegalArgumentException("Invalid IP_TOS value");
+        }
+        synchronized (stateLock) {
+            ensureOpen();
+            options.setListenerTrafficClass(tos);
+            updateListeners();
+        }
+    }
+
+    /** Options set on a listening socket apply to the connections it accepts from then on, as on Linux. */
+    private void updateListeners() {
+        for (Listening l : listening) {
+            StackRuntime rt = l.runtime();
+            rt.lock();
+            try {
+                l.listener().updateOptions(options.tcpSettings(rt.config().tcpDefaults()));
+            } finally {
+                rt.unlock();
+            }
+        }
     }
 
     @Override

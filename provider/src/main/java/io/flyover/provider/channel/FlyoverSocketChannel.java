@@ -271,9 +271,14 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         return this;
     }
 
-    /** The options Linux applies to an open connection (buffer sizes apply at connect, as the window scale). */
+    /**
+     * The options Linux applies to an open connection: all these (a buffer size within what the window
+     * scale chosen at connect can announce). SO_REUSEADDR and SO_REUSEPORT only matter at bind.
+     */
     private static boolean appliesToLiveConnection(SocketOption<?> name) {
         return name == StandardSocketOptions.TCP_NODELAY || name == StandardSocketOptions.SO_KEEPALIVE
+                || name == StandardSocketOptions.IP_TOS || name == StandardSocketOptions.SO_RCVBUF
+                || name == StandardSocketOptions.SO_SNDBUF
                 || name == StandardSocketOptions.SO_LINGER || name == jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE
                 || name == jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL
                 || name == jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT;

@@ -60,6 +60,11 @@ final class OptionValues {
             if (i < 0 || i > 255) {
                 throw new IllegalArgumentException("Invalid IP_TOS value");
             }
+            if (table != OptionTable.datagram()) {
+                // Linux's __ip_sock_set_tos (and IPV6_TCLASS) keep the ECN bits of a SOCK_STREAM socket
+                // for TCP itself: the JDK reads back 0xFC after setting 0xFF on a SocketChannel.
+                v = i & TcpSettings.DSCP_MASK;
+            }
         } else if (name == StandardSocketOptions.IP_MULTICAST_TTL) {
             int i = (Integer) value;
             if (i < 0 || i > 255) {
@@ -79,6 +84,16 @@ final class OptionValues {
             throw new SocketException("Attempt to set read only option " + name);
         }
         set.put(name, v);
+    }
+
+    /**
+     * IP_TOS of a listening socket: a {@code ServerSocketChannel} has no such option, but Linux's
+     * listening socket (what {@code ServerSocket.setOption(IP_TOS)} sets) carries one, sends its SYN-ACKs
+     * with it and passes it to the connections it accepts. Kept here, it reaches the stack's listener
+     * through {@link #tcpSettings} and accepted channels through {@link #inherit}.
+     */
+    void setListenerTrafficClass(int tos) {
+        set.put(StandardSocketOptions.IP_TOS, tos & TcpSettings.DSCP_MASK);
     }
 
     @SuppressWarnings("unchecked")
@@ -114,7 +129,10 @@ final class OptionValues {
         }
     }
 
-    /** The stack settings for a new connection or listener: the stack's defaults with these options applied. */
+    /**
+     * The stack settings for a new connection or listener, or to update a live one with: the stack's
+     * defaults with these options applied.
+     */
     TcpSettings tcpSettings(TcpSettings stackDefaults) {
         TcpSettings s = stackDefaults.clone();
         for (Map.Entry<SocketOption<?>, Object> e : set.entrySet()) {
@@ -126,6 +144,8 @@ final class OptionValues {
                 s.sendBufferSize = Math.max((Integer) v, 4096);
             } else if (o == StandardSocketOptions.TCP_NODELAY) {
                 s.noDelay = (Boolean) v;
+            } else if (o == StandardSocketOptions.IP_TOS) {
+                s.trafficClass = (Integer) v;
             } else if (o == StandardSocketOptions.SO_KEEPALIVE) {
                 s.keepAlive = (Boolean) v;
             } else if (o == StandardSocketOptions.SO_LINGER) {

@@ -1,5 +1,6 @@
 package io.flyover.provider.net;
 
+import io.flyover.provider.channel.FlyoverServerSocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -224,7 +225,7 @@ public final class ChannelServerSocketImpl extends SocketImpl {
         synchronized (stateLock) {
             ensureOpen();
             if (option == StandardSocketOptions.IP_TOS) {
-                trafficClass = checkedTrafficClass((Integer) value);
+                setTrafficClass(checkedTrafficClass((Integer) value));
                 return;
             }
             try {
@@ -253,6 +254,18 @@ public final class ChannelServerSocketImpl extends SocketImpl {
     }
 
     /** The values the kernel keeps for {@code IP_TOS}: its low 8 bits (as {@code sun.nio.ch.Net} checks). */
+    /**
+     * The listening socket's IP_TOS, its ECN bits clear as Linux keeps them for a SOCK_STREAM socket (what
+     * {@code NioSocketImpl} reads back). A Flyover listener takes it at once, for its SYN-ACKs and the
+     * connections it accepts; the kernel's accepted sockets get it in {@link #accept}.
+     */
+    private void setTrafficClass(int tos) throws IOException {
+        trafficClass = tos & 0xFC;
+        if (channel instanceof FlyoverServerSocketChannel flyover) {
+            flyover.setListenerTrafficClass(tos);
+        }
+    }
+
     private static int checkedTrafficClass(int value) {
         if (value < 0 || value > 255) {
             throw new IllegalArgumentException("Invalid IP_TOS value");
@@ -289,7 +302,7 @@ public final class ChannelServerSocketImpl extends SocketImpl {
                         channel.setOption(StandardSocketOptions.SO_REUSEPORT,
                                 LegacyOptionValues.booleanValue(value, "SO_REUSEPORT"));
                     }
-                    case IP_TOS -> trafficClass = checkedTrafficClass(LegacyOptionValues.intValue(value, "IP_TOS"));
+                    case IP_TOS -> setTrafficClass(checkedTrafficClass(LegacyOptionValues.intValue(value, "IP_TOS")));
                     default -> throw new SocketException("Unknown option " + id);
                 }
             } catch (SocketException e) {

@@ -83,6 +83,9 @@ class SocketOptionsTest {
             expect(arm, "SO_LINGER negative is off", returned(-1), of(() -> ch.getOption(StandardSocketOptions.SO_LINGER)));
             ch.setOption(StandardSocketOptions.IP_TOS, 0x10);
             expect(arm, "IP_TOS 0x10", returned(0x10), of(() -> ch.getOption(StandardSocketOptions.IP_TOS)));
+            // Linux keeps a TCP socket's ECN bits for TCP (ip_sockglue.c __ip_sock_set_tos): 0xFF reads 0xFC.
+            ch.setOption(StandardSocketOptions.IP_TOS, 0xFF);
+            expect(arm, "IP_TOS 0xFF on TCP", returned(0xFC), of(() -> ch.getOption(StandardSocketOptions.IP_TOS)));
         }
     }
 
@@ -141,6 +144,8 @@ class SocketOptionsTest {
             expect(arm, "IP_MULTICAST_LOOP cleared", returned(false), of(() -> dc.getOption(StandardSocketOptions.IP_MULTICAST_LOOP)));
             expectThrows(arm, "IP_MULTICAST_TTL 256", IllegalArgumentException.class,
                     () -> dc.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 256));
+            dc.setOption(StandardSocketOptions.IP_TOS, 0xFF);
+            expect(arm, "datagram IP_TOS 0xFF keeps all bits", returned(0xFF), of(() -> dc.getOption(StandardSocketOptions.IP_TOS)));
             expectThrows(arm, "datagram IP_TOS 300", IllegalArgumentException.class,
                     () -> dc.setOption(StandardSocketOptions.IP_TOS, 300));
             expectThrows(arm, "datagram TCP_NODELAY", UnsupportedOperationException.class,

@@ -431,6 +431,9 @@ class JavaNetSocketTest {
             assertTrue(server.getReceiveBufferSize() > 0, arm + ": server SO_RCVBUF");
             server.setOption(StandardSocketOptions.IP_TOS, 0x20);
             expect(arm, "server IP_TOS", returned(0x20), of(() -> server.getOption(StandardSocketOptions.IP_TOS)));
+            server.setOption(StandardSocketOptions.IP_TOS, 0xFF);
+            expect(arm, "server IP_TOS 0xFF, ECN bits TCP's", returned(0xFC), of(() -> server.getOption(StandardSocketOptions.IP_TOS)));
+            server.setOption(StandardSocketOptions.IP_TOS, 0x20);
             expectThrows(arm, "server IP_TOS 256", IllegalArgumentException.class, () -> server.setOption(StandardSocketOptions.IP_TOS, 256));
             expectThrows(arm, "server TCP_NODELAY", UnsupportedOperationException.class,
                     () -> server.setOption(StandardSocketOptions.TCP_NODELAY, true));
