@@ -9,10 +9,10 @@ package io.flyover.stack.tcp;
  * which the RFC 6675 machinery in {@link TcpSender} then retransmits.
  */
 final class Rack {
-    private final int[] start;
-    private final int[] end;
-    private final long[] xmit;
-    private final boolean[] retransmitted;
+    private int[] start;
+    private int[] end;
+    private long[] xmit;
+    private boolean[] retransmitted;
     private int head;
     private int count;
 
@@ -33,6 +33,32 @@ final class Rack {
     }
 
     int tracked() { return count; }
+
+    /**
+     * Makes room for at least {@code capacity} segments (a larger SO_SNDBUF puts more in flight); the
+     * segments tracked keep their order. Allocates: called from setsockopt, not per segment.
+     */
+    void ensureCapacity(int capacity) {
+        if (capacity <= start.length) {
+            return;
+        }
+        int[] s = new int[capacity];
+        int[] e = new int[capacity];
+        long[] x = new long[capacity];
+        boolean[] r = new boolean[capacity];
+        for (int i = 0; i < count; i++) {
+            int k = slot(i);
+            s[i] = start[k];
+            e[i] = end[k];
+            x[i] = xmit[k];
+            r[i] = retransmitted[k];
+        }
+        start = s;
+        end = e;
+        xmit = x;
+        retransmitted = r;
+        head = 0;
+    }
 
     private int slot(int i) {
         int s = head + i;

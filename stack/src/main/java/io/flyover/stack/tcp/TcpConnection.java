@@ -149,7 +149,7 @@ public final class TcpConnection {
         this.sendRing = new ByteRing(settings.sendBufferSize);
         this.recvRing = new ByteRing(settings.receiveBufferSize);
         this.reassembly = new ReassemblyQueue(16);
-        this.rack = new Rack(Math.max(64, settings.sendBufferSize / 512));
+        this.rack = new Rack(rackCapacity(settings.sendBufferSize));
         this.rtt = new RttEstimator(settings.initialRtoNanos, settings.minRtoNanos, settings.maxRtoNanos);
         this.cc = settings.congestion == TcpSettings.Congestion.CUBIC ? new Cubic() : new NewReno();
         int shift = 0;
@@ -157,6 +157,11 @@ public final class TcpConnection {
             shift++;
         }
         this.rcvWndShift = settings.windowScaling ? shift : 0;
+    }
+
+    /** Segments RACK can track: enough for a send buffer of small segments. */
+    private static int rackCapacity(int sendBufferSize) {
+        return Math.max(64, sendBufferSize / 512);
     }
 
     // --- STATUS ----------------------------------------------------------------------------------
@@ -263,6 +268,7 @@ public final class TcpConnection {
             boolean wasFull = sendRing.writable() == 0;
             sendRing.resize(sendBufferSize);
             settings.sendBufferSize = sendBufferSize;
+            rack.ensureCapacity(rackCapacity(sendBufferSize));
             if (wasFull && isWritable()) {
                 layer.readiness.onWritable(this);
             }

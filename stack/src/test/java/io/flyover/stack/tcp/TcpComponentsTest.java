@@ -150,6 +150,19 @@ class TcpComponentsTest {
         }
 
         @Test
+        void rackTracksMoreSegmentsOnceGrownForALargerSendBuffer() {
+            Rack rack = new Rack(2);
+            rack.onSend(0, 10, 1);
+            rack.onSend(10, 20, 2);
+            rack.onSend(20, 30, 3);
+            assertEquals(2, rack.tracked(), "full: a later segment is not tracked");
+            rack.ensureCapacity(4);
+            rack.onSend(20, 30, 4);
+            rack.onSend(30, 40, 5);
+            assertEquals(4, rack.tracked());
+        }
+
+        @Test
         void shrinkingKeepsQueuedBytesAndAcceptsWritesOnlyBelowTheNewSize() {
             ByteRing r = new ByteRing(8);
             r.write(ByteBuffer.wrap("abcdef".getBytes()));
