@@ -76,7 +76,11 @@ class SocketOptionsOnWireTest {
     }
 
     /** The fields of an IPv4 or IPv6 frame these tests look at. */
-    private record Frame(boolean v6, int trafficClass, int ttl, int protocol, int tcpFlags, int window) {
+    private record Frame(boolean v6, int trafficClass, int ttl, int protocol, int tcpFlags, int window, int ack) {
+        Frame(boolean v6, int trafficClass, int ttl, int protocol, int tcpFlags, int window) {
+            this(v6, trafficClass, ttl, protocol, tcpFlags, window, 0);
+        }
+
         static Frame parse(byte[] f) {
             int type = (f[12] & 0xFF) << 8 | f[13] & 0xFF;
             int tc, ttl, protocol, l4;
@@ -96,7 +100,8 @@ class SocketOptionsOnWireTest {
             }
             int flags = protocol == TCP ? f[l4 + 13] & 0xFF : 0;
             int window = protocol == TCP ? (f[l4 + 14] & 0xFF) << 8 | f[l4 + 15] & 0xFF : 0;
-            return new Frame(v6, tc, ttl, protocol, flags, window);
+            int ack = protocol == TCP ? ByteBuffer.wrap(f, l4 + 8, 4).getInt() : 0;
+            return new Frame(v6, tc, ttl, protocol, flags, window, ack);
         }
 
         boolean has(int flag) {
@@ -274,16 +279,27 @@ class SocketOptionsOnWireTest {
             assertTrue(largest << 2 > 128 * 1024, "announced window " + (largest << 2));
             assertTrue(server.bytesToRead() > 128 * 1024 + 65_536, "queued " + server.bytesToRead());
 
-            // Smaller again while all that is queued: nothing is dropped, the right edge is kept.
+            // Read some: the window that opens is announced; then the buffer shrinks before the peer uses it.
+            // What was announced stays announced and acceptable (the right edge never moves left).
+            long read = 0;
+            byte[] sink = new byte[32 * 1024];
+            boolean ordered = true;
+            while (read < 300 * 1024) {
+                int r = server.read(sink, 0, sink.length);
+                for (int i = 0; i < r; i++) {
+                    ordered &= sink[i] == streamByte(read + i);
+                }
+                read += r;
+            }
+            n.b.flush();
+            long outOfWindow = n.b.counters().drops(DropReason.TCP_OUT_OF_WINDOW);
             int queued = server.bytesToRead();
             TcpSettings smaller = small.clone();
             smaller.receiveBufferSize = 16 * 1024;
             server.updateOptions(smaller, n.now);
             n.advance(50 * MS, MS);
-            assertTrue(server.bytesToRead() >= queued);
-            long read = 0;
-            byte[] sink = new byte[32 * 1024];
-            boolean ordered = true;
+            assertTrue(server.bytesToRead() > queued + 65_536, "the peer filled the window announced before the shrink");
+            assertEquals(outOfWindow, n.b.counters().drops(DropReason.TCP_OUT_OF_WINDOW), "all of it was accepted");
             for (int round = 0; round < 2000 && read < written; round++) {
                 int r;
                 while ((r = server.read(sink, 0, sink.length)) > 0) {
@@ -291,7 +307,6 @@ class SocketOptionsOnWireTest {
                         ordered &= sink[i] == streamByte(read + i);
                     }
                     read += r;
-                    assertTrue(server.bytesToRead() <= queued, "the queue only drains");
                 }
                 n.advance(2 * MS, MS);
             }
@@ -299,6 +314,18 @@ class SocketOptionsOnWireTest {
             assertTrue(ordered, "in order and intact");
             // Once drained below it, the window offered is the new, smaller buffer.
             assertTrue(server.receiveWindow() <= 16 * 1024);
+            // RFC 7323 §2.4 / RFC 9293 §3.8.6.2.2: the right edge announced (ACK + scaled window) never moved left.
+            int edge = 0;
+            boolean first = true;
+            for (Frame f : capB.since(0, TCP)) {
+                if (f.has(SYN) || !f.has(ACK)) {
+                    continue;
+                }
+                int right = f.ack() + (f.window() << 2);
+                assertTrue(first || right - edge >= 0, "right edge moved left: " + edge + " -> " + right);
+                edge = right;
+                first = false;
+            }
         }
     }
 }

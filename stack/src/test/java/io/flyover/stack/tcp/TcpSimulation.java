@@ -44,6 +44,8 @@ final class TcpSimulation {
         int readPerMilli;
         long readBudgetAt;
         long readBudget;
+        /** When set, the application changes SO_SNDBUF / SO_RCVBUF of the live connection now and then. */
+        SeededRandom resizer;
 
         Host(long addrLo, SeededRandom random, TcpSettings settings, long addrHi) {
             this.addrHi = addrHi;
@@ -90,6 +92,14 @@ final class TcpSimulation {
         void app() {
             if (conn == null) {
                 return;
+            }
+            if (resizer != null && resizer.nextInt(64) == 0) {
+                int[] sizes = {2048, 8192, 65536, 262144, 1 << 20};
+                TcpSettings s = conn.settings.clone();
+                s.receiveBufferSize = sizes[resizer.nextInt(sizes.length)];
+                s.sendBufferSize = sizes[resizer.nextInt(sizes.length)];
+                s.trafficClass = resizer.nextInt(256);
+                conn.updateOptions(s, now);
             }
             if (conn.isConnected() && written < toSend.length && conn.error() == TcpConnection.Error.NONE) {
                 int n = conn.write(toSend, written, toSend.length - written);
@@ -144,6 +154,13 @@ final class TcpSimulation {
     long now = 1_000_000_000L;
     long steps;
     long pmtuDrops;
+
+    /** Both applications resize their live buffers at random moments (their own seeded draws). */
+    TcpSimulation withBufferResizes() {
+        a.resizer = new SeededRandom(seed * 31 + 1);
+        b.resizer = new SeededRandom(seed * 31 + 2);
+        return this;
+    }
 
     TcpSimulation(long seed, int maxBytes, double maxLoss) {
         this.seed = seed;

@@ -60,6 +60,26 @@ class TcpSimulationTest {
         System.out.println(sim.run());
     }
 
+    /**
+     * SO_SNDBUF / SO_RCVBUF changed on live connections at random moments, larger and smaller, during
+     * lossy transfers: every byte still arrives exactly once, in order (no queued byte dropped, no
+     * advertised window taken back).
+     */
+    @Test
+    void buffersResizedDuringTransfersLoseNothing() {
+        List<String> failures = new ArrayList<>();
+        for (long seed = 1; seed <= Math.max(SEEDS / 25, 1); seed++) {
+            String problem = new TcpSimulation(seed, 256 * 1024, 0.05).withBufferResizes().run();
+            if (problem != null) {
+                failures.add(problem);
+                if (failures.size() >= 10) {
+                    break;
+                }
+            }
+        }
+        assertEquals(List.of(), failures);
+    }
+
     @Test
     void largerTransferOverLossyLink() {
         TcpSimulation sim = new TcpSimulation(4242, 2 * 1024 * 1024, 0.10);
