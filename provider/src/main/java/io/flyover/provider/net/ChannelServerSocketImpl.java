@@ -253,7 +253,6 @@ public final class ChannelServerSocketImpl extends SocketImpl {
         }
     }
 
-    /** The values the kernel keeps for {@code IP_TOS}: its low 8 bits (as {@code sun.nio.ch.Net} checks). */
     /**
      * The listening socket's IP_TOS, its ECN bits clear as Linux keeps them for a SOCK_STREAM socket (what
      * {@code NioSocketImpl} reads back). A Flyover listener takes it at once, for its SYN-ACKs and the
@@ -266,6 +265,7 @@ public final class ChannelServerSocketImpl extends SocketImpl {
         }
     }
 
+    /** The values the kernel keeps for {@code IP_TOS}: its low 8 bits (as {@code sun.nio.ch.Net} checks). */
     private static int checkedTrafficClass(int value) {
         if (value < 0 || value > 255) {
             throw new IllegalArgumentException("Invalid IP_TOS value");
