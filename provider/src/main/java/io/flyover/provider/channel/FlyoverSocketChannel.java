@@ -1240,6 +1240,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         if (s == ST_UNCONNECTED || rt == null) {
             return interest; // a socket never connected reports a hang-up, as Linux's tcp_poll
         }
+        if (interest == SelectionKey.OP_READ && s == ST_CONNECTED && knownEmpty()) {
+            return 0; // a busy selectNow after the read that drained the socket: no lock taken
+        }
         rt.lock();
         try {
             TcpConnection c = conn;
