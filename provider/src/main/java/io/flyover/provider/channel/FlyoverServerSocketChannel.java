@@ -122,6 +122,16 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             if (kernel != null) {
                 kernel.setOption(name, value);
             }
+            if (name == StandardSocketOptions.SO_REUSEPORT) {
+                for (Listening l : listening) {
+                    l.runtime().lock();
+                    try {
+                        l.listener().setReusePort((Boolean) value);
+                    } finally {
+                        l.runtime().unlock();
+                    }
+                }
+            }
         }
         return this;
     }

@@ -64,6 +64,24 @@ class ReusePortTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.flyover.provider.differential.ProviderArm#arms")
+    void reusePortSetAfterBindingLetsALaterSocketShareThePort(ProviderArm arm) throws Exception {
+        try (Loopback lo = new Loopback(arm)) {
+            ServerSocketChannel a = server(lo, false, new InetSocketAddress(Loopback.ADDRESS, 0));
+            a.setOption(StandardSocketOptions.SO_REUSEPORT, true); // Linux reads it at the next socket's bind
+            ServerSocketChannel b = lo.track(lo.provider().openServerSocketChannel());
+            b.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            expect(arm, "listener after the first set SO_REUSEPORT late", done(), ofRun(() -> b.bind(a.getLocalAddress())));
+            DatagramChannel d = lo.track(lo.provider().openDatagramChannel());
+            d.bind(new InetSocketAddress(Loopback.ADDRESS, 0));
+            d.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            DatagramChannel e = lo.track(lo.provider().openDatagramChannel());
+            e.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            expect(arm, "datagram socket after the first set SO_REUSEPORT late", done(), ofRun(() -> e.bind(d.getLocalAddress())));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.flyover.provider.differential.ProviderArm#arms")
     void datagramSocketsShareAPortOnlyWhenBothSetReusePort(ProviderArm arm) throws Exception {
         for (boolean first : new boolean[] {false, true}) {
             for (boolean second : new boolean[] {false, true}) {

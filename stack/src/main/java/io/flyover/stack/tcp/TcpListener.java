@@ -13,8 +13,8 @@ public final class TcpListener {
     final int localPort;
     final int backlog;
     final TcpSettings settings;
-    /** SO_REUSEPORT: set before listening, this listener may share its address and port with others that set it. */
-    final boolean reusePort;
+    /** SO_REUSEPORT: this listener may share its address and port with others that set it (read at their listen). */
+    boolean reusePort;
     /** Enables SYN cookies when the backlog is full. */
     boolean synCookies = true;
     int embryonic;
@@ -43,6 +43,12 @@ public final class TcpListener {
     public int localPort() { return localPort; }
     public int backlog() { return backlog; }
     public boolean reusePort() { return reusePort; }
+
+    /**
+     * SO_REUSEPORT set after listening: as on Linux, a later listen on the same address and port by a socket
+     * that sets it joins this one's group (the bind conflict check reads the option of the existing socket).
+     */
+    public void setReusePort(boolean on) { reusePort = on; }
     /** Connections waiting in {@link #accept()}. */
     public int pending() { return size; }
     /** Connections still in SYN-RECEIVED, counted against the backlog. */
