@@ -324,7 +324,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     InetAddress a = isa.getAddress();
                     StackRuntime owner = a.isAnyLocalAddress() ? null : network.owner(a);
                     if (owner != null && !Waits.kernelHasAddress(a)) {
-                        int port = owner.reserveTcpPort(isa.getPort());
+                        int port = owner.reserveTcpPort(isa.getPort(),
+                                Boolean.TRUE.equals(options.get(StandardSocketOptions.SO_REUSEPORT)));
                         reservedIn = owner;
                         localAddress = new InetSocketAddress(a, port);
                     } else {

@@ -39,9 +39,7 @@ public final class StackRuntime implements AutoCloseable {
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final AutoCloseable onClose;
-    private final java.util.Set<Integer> reservedTcpPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.atomic.AtomicInteger nextEphemeral =
-            new java.util.concurrent.atomic.AtomicInteger((int) (System.nanoTime() & 0x3FFF));
+    private final TcpPortReservations reservedTcpPorts = new TcpPortReservations((int) (System.nanoTime() & 0x3FFF));
     private AgentRunner agentRunner;
     /** This stack's statistics (io.flyover.provider.stats), or null when the runtime publishes none. */
     private StatsPublisher publisher;
@@ -157,23 +155,17 @@ public final class StackRuntime implements AutoCloseable {
      * @throws java.net.BindException when the port is taken
      */
     public int reserveTcpPort(int port) throws java.net.BindException {
-        if (port != 0) {
-            if (!reservedTcpPorts.add(port)) {
-                throw new java.net.BindException("Address already in use");
-            }
-            return port;
-        }
-        for (int i = 0; i < 16_384; i++) {
-            int p = 49_152 + (nextEphemeral.getAndIncrement() & 0x3FFF);
-            if (reservedTcpPorts.add(p)) {
-                return p;
-            }
-        }
-        throw new java.net.BindException("Cannot assign requested address");
+        return reservedTcpPorts.reserve(port, false);
     }
 
+    /** As {@link #reserveTcpPort(int)}, shared with other holders that all set SO_REUSEPORT when {@code reusePort}. */
+    public int reserveTcpPort(int port, boolean reusePort) throws java.net.BindException {
+        return reservedTcpPorts.reserve(port, reusePort);
+    }
+
+    /** Gives back one reservation of {@code port}. */
     public void releaseTcpPort(int port) {
-        reservedTcpPorts.remove(port);
+        reservedTcpPorts.release(port);
     }
 
     /**
