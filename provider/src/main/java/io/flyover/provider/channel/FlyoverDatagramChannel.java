@@ -66,6 +66,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
 
     /** Counters in the statistics file of the bound stack sockets (each used under its stack's lock). */
     private final java.util.Map<UdpSocket, SocketStats> socketStats = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The sockets recorded in the listener directory (bound by {@code bind}), each removed once at close. */
+    private final java.util.Set<UdpSocket> inDirectory = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The path counted open in the process statistics once bound, or null. */
     private volatile OffloadPath openedOn;
 
@@ -193,6 +195,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     /** The options, set before or after bind, onto a stack socket: Linux applies each at once. */
     private void applyTo(UdpSocket s) {
         s.setReuseAddress(options.get(StandardSocketOptions.SO_REUSEADDR));
+        s.setReusePort(Boolean.TRUE.equals(options.get(StandardSocketOptions.SO_REUSEPORT)));
         s.setBroadcast(options.get(StandardSocketOptions.SO_BROADCAST));
         s.setMulticastLoop(options.get(StandardSocketOptions.IP_MULTICAST_LOOP));
         Integer tos = options.get(StandardSocketOptions.IP_TOS);
@@ -328,6 +331,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                     rt.unlock();
                 }
                 network.listeners().add(rt, ListenerDirectory.Protocol.UDP, ip, port);
+                inDirectory.add(p.socket());
             }
         } catch (IOException | RuntimeException e) {
             for (Part p : opened) {
@@ -378,7 +382,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             if (st != null) {
                 st.close();
             }
-            if (p.socket().isBound()) {
+            if (inDirectory.remove(p.socket())) {
                 network.listeners().remove(rt, ListenerDirectory.Protocol.UDP,
                         new IpAddress(0, 0).equals(p.socket().localAddress()) ? null : p.socket().localAddress(),
                         p.socket().localPort());

@@ -20,6 +20,7 @@ import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -65,6 +66,8 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
     private volatile ServerSocketChannel kernel;
     private volatile boolean delegateOnly;
     private InetSocketAddress localAddress;
+    /** The stack whose port reservation this channel holds (bound to an address only Flyover serves), or null. */
+    private StackRuntime reservedIn;
     private int nextListener;
     private volatile Thread acceptor;
     /** Where a blocking accept waits on the shadow and Flyover at once; made on first need. */
@@ -120,6 +123,16 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                 kernel.setOption(name, value);
             }
             updateListeners();
+            if (name == StandardSocketOptions.SO_REUSEPORT) {
+                for (Listening l : listening) {
+                    l.runtime().lock();
+                    try {
+                        l.listener().setReusePort((Boolean) value);
+                    } finally {
+                        l.runtime().unlock();
+                    }
+                }
+            }
         }
         return this;
     }
@@ -214,8 +227,8 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                     k.bind(isa, queue);
                     port = ((InetSocketAddress) k.getLocalAddress()).getPort();
                 } else {
+                    port = stacks.get(0).reserveTcpPort(port, reusePort());
                     reserved = stacks.get(0);
-                    port = reserved.reserveTcpPort(port);
                 }
                 IpAddress ip = Addresses.ip(a);
                 for (StackRuntime rt : stacks) {
@@ -240,6 +253,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                 k.configureBlocking(delegateOnly && isBlocking());
             }
             kernel = k;
+            reservedIn = reserved;
             localAddress = k != null ? (InetSocketAddress) k.getLocalAddress() : new InetSocketAddress(a, port);
             FlyoverEvents.connectionOpened("TCP", localAddress, null, path, stacks.isEmpty() ? null : stacks.get(0).interfaceName(), "listen");
         }
@@ -252,7 +266,8 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
         try {
             TcpListener l;
             try {
-                l = rt.stack().tcp().listen(ip.hi(), ip.lo(), port, backlog, options.tcpSettings(rt.config().tcpDefaults()));
+                l = rt.stack().tcp().listen(ip.hi(), ip.lo(), port, backlog, options.tcpSettings(rt.config().tcpDefaults()),
+                        reusePort());
             } catch (IllegalStateException e) {
                 throw new BindException("Address already in use");
             }
@@ -262,6 +277,11 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             rt.unlock();
         }
         network.listeners().add(rt, ListenerDirectory.Protocol.TCP, ip, port);
+    }
+
+    /** SO_REUSEPORT as set before bind (Linux reads it at bind and listen). */
+    private boolean reusePort() {
+        return Boolean.TRUE.equals(options.get(StandardSocketOptions.SO_REUSEPORT));
     }
 
     private void closeListeners() {
@@ -487,6 +507,10 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
         Selector sel;
         synchronized (stateLock) {
             closeListeners();
+            if (reservedIn != null) {
+                reservedIn.releaseTcpPort(localAddress.getPort());
+                reservedIn = null;
+            }
             if (openedOn != null) {
                 network.counters().socketClosed(openedOn);
                 FlyoverEvents.connectionClosed("TCP", localAddress, null, openedOn, null, "closed", 0, 0, 0);

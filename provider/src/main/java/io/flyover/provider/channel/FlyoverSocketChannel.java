@@ -7,6 +7,7 @@ import io.flyover.provider.stats.SocketStats;
 import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.ListenerDirectory;
 import io.flyover.provider.runtime.SocketEvents;
+import io.flyover.provider.runtime.SpinSignal;
 import io.flyover.provider.runtime.StackRuntime;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
@@ -85,14 +86,14 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private volatile Thread reader;
     private volatile Thread writer;
     /** Bumped by every stack event, close and shutdown: a waiting thread touches the stack lock only when it moved. */
-    private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
+    private final SpinSignal eventSeq = new SpinSignal();
     private final ChannelKeys keys = new ChannelKeys(stateLock);
     /**
      * The {@link #eventSeq} seen before the last read that found the socket empty (under the read lock):
      * while no event came since, a read answers 0 without taking the stack lock unless the stack may have
      * input nobody polled yet. Data, end of stream and errors all come with a readable event.
      */
-    private int emptyAtSeq = -1;
+    private volatile int emptyAtSeq = -1;
     private Socket socket;
     /** This connection's counters in the statistics file (used under the stack lock). */
     private SocketStats stats = SocketStats.NONE;
@@ -328,7 +329,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     InetAddress a = isa.getAddress();
                     StackRuntime owner = a.isAnyLocalAddress() ? null : network.owner(a);
                     if (owner != null && !Waits.kernelHasAddress(a)) {
-                        int port = owner.reserveTcpPort(isa.getPort());
+                        int port = owner.reserveTcpPort(isa.getPort(),
+                                Boolean.TRUE.equals(options.get(StandardSocketOptions.SO_REUSEPORT)));
                         reservedIn = owner;
                         localAddress = new InetSocketAddress(a, port);
                     } else {
@@ -688,6 +690,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
+        if (knownEmpty() && dst.hasRemaining()) {
+            return 0;
+        }
         return (int) flyoverRead(dst, null, 0, 0, 0);
     }
 
@@ -707,7 +712,23 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 throw new IllegalArgumentException("Read-only buffer");
             }
         }
+        if (knownEmpty() && wantsBytes(null, dsts, offset, length)) {
+            return 0;
+        }
         return flyoverRead(null, dsts, offset, length, 0);
+    }
+
+    /**
+     * Whether a non-blocking read of this open, connected Flyover socket would find nothing: no stack
+     * event, close, shutdown or mode change since the last non-blocking read found it drained (it marked
+     * {@link #eventSeq} quiet), and no input the stack has not polled yet. Such a read
+     * answers 0 without the read lock, as a busy-polling reader must not write (lock) to cache lines that
+     * the thread delivering its data is about to touch; a concurrent reader holding the lock changes
+     * nothing, since a non-blocking read may answer 0 whenever no data has arrived.
+     */
+    private boolean knownEmpty() {
+        StackRuntime rt;
+        return eventSeq.isQuiet() && (rt = runtime) != null && !rt.inputMayBePending();
     }
 
     /**
@@ -802,12 +823,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             }
             total = 0;
             status = readOnce(dst, dsts, offset, length);
-            if (status == 0) {
-                rt.pollLocked();
+            if (status == 0 && rt.pollForInputLocked()) {
                 status = readOnce(dst, dsts, offset, length);
-                if (status == 0) {
-                    emptyAtSeq = seq;
-                }
             }
             if (status > 0) {
                 total = status;
@@ -815,6 +832,12 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             // gathered reads: keep filling while data and buffers remain
             if (dsts != null && status > 0) {
                 total = readMore(dsts, offset, length, total);
+            }
+            if (status >= 0 && !conn.isReadable()) {
+                emptyAtSeq = seq; // drained: the next read waits for an event (or input not yet polled)
+                if (!isBlocking()) {
+                    eventSeq.markQuiet(seq);
+                }
             }
         } finally {
             rt.unlock();
@@ -1199,6 +1222,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                         k.configureBlocking(block);
                     }
                 }
+                eventSeq.incrementAndGet(); // a read's quiet mark holds for the non-blocking mode it was made in
             } finally {
                 writeLock.unlock();
             }
@@ -1221,6 +1245,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         StackRuntime rt = runtime;
         if (s == ST_UNCONNECTED || rt == null) {
             return interest; // a socket never connected reports a hang-up, as Linux's tcp_poll
+        }
+        if (interest == SelectionKey.OP_READ && s == ST_CONNECTED && knownEmpty()) {
+            return 0; // a busy selectNow after the read that drained the socket: no lock taken
         }
         rt.lock();
         try {

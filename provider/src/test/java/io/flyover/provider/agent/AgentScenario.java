@@ -58,6 +58,9 @@ public final class AgentScenario {
         facts.put("http.got", http(loopback));
 
         facts.put("provider", SelectorProvider.provider().getClass().getName());
+        if (SelectorProvider.provider().getClass().getName().equals("io.flyover.provider.FlyoverSelectorProvider")) {
+            OffloadFacts.add(facts); // a separate class: it links to Flyover's, absent from some jars
+        }
         facts.put("agent.state.provider", String.valueOf(System.getProperty(FlyoverAgent.STATE_PROVIDER)));
         facts.put("agent.state.factories", String.valueOf(System.getProperty(FlyoverAgent.STATE_FACTORIES)));
         facts.put("setting.loopback.offload", String.valueOf(System.getProperty("flyover.loopback.offload")));
@@ -71,6 +74,26 @@ public final class AgentScenario {
         facts.put("opens.java.net", Boolean.toString(javaBase.isOpen("java.net", self)));
         facts.put("nativeAccess", Boolean.toString(self.isNativeAccessEnabled()));
         facts.forEach((k, v) -> System.out.println(k + "=" + v));
+    }
+
+    /** How the sockets above went: the provider's offload decisions and the loopback stack's frames. */
+    private static final class OffloadFacts {
+        static void add(Map<String, String> facts) {
+            var flyover = (io.flyover.provider.FlyoverSelectorProvider) SelectorProvider.provider();
+            var counters = flyover.counters();
+            for (var role : io.flyover.provider.policy.SocketRole.values()) {
+                facts.put("offload." + role.ruleName(), Long.toString(counters.offloaded(role)));
+                facts.put("kernel." + role.ruleName(), Long.toString(counters.kernel(role)));
+            }
+            facts.put("offload.accepted", Long.toString(counters.accepted(io.flyover.provider.policy.OffloadPath.OFFLOAD)));
+            long frames = 0;
+            for (var stack : flyover.stacks()) {
+                if (stack.isLoopback()) {
+                    frames += stack.counters().rxFrames();
+                }
+            }
+            facts.put("loopback.stack.rxFrames", Long.toString(frames));
+        }
     }
 
     /** A MulticastSocket joins a group on the loopback interface and receives from it; "unsupported" if lo cannot. */

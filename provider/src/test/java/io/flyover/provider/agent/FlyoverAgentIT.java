@@ -122,6 +122,16 @@ class FlyoverAgentIT {
         assertTrue(List.of("m", "unsupported").contains(run.fact("multicast.got")), "MulticastSocket on the loopback interface");
     }
 
+    /** The traffic went through Flyover's loopback stack, not the kernel: the sockets' paths and the stack's frames. */
+    private static void assertOffloaded(Run run) {
+        assertTrue(Long.parseLong(run.fact("offload.tcp_server")) >= 2, "ServerSocket and HttpServer listen on Flyover");
+        assertTrue(Long.parseLong(run.fact("offload.tcp_client")) >= 2, "Socket and HttpClient connect over Flyover");
+        assertTrue(Long.parseLong(run.fact("offload.accepted")) >= 2, "both connections accepted from Flyover listeners");
+        assertEquals("0", run.fact("kernel.tcp_client"), "no TCP connection fell back to the kernel");
+        assertTrue(Long.parseLong(run.fact("offload.udp_receiver")) >= 1, "a DatagramSocket bound on Flyover");
+        assertTrue(Long.parseLong(run.fact("loopback.stack.rxFrames")) > 0, "frames went round Flyover's loopback stack");
+    }
+
     private static void assertModuleAccessGranted(Run run) {
         assertEquals("true", run.fact("exports.sun.nio.ch"), "java.base/sun.nio.ch exported by the agent");
         assertEquals("true", run.fact("exports.jdk.internal.misc"), "java.base/jdk.internal.misc exported by the agent");
@@ -142,6 +152,7 @@ class FlyoverAgentIT {
             assertTrue(Long.parseLong(run.fact("factories.sockets")) >= 2, "client and accepted sockets came from the factory");
             assertTrue(Long.parseLong(run.fact("factories.serverSockets")) >= 1, "the server socket came from the factory");
             assertTrue(Long.parseLong(run.fact("factories.datagramSockets")) >= 2, "datagram sockets came from the factory");
+            assertOffloaded(run);
             assertEquals(List.of(), run.agentLines(), "the agent stays quiet when all went as asked");
         } else {
             assertEquals(List.of(ABSENT_LINE), run.agentLines(), "one line explains the degradation");

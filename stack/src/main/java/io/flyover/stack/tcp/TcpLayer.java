@@ -5,6 +5,7 @@ import io.flyover.stack.net.Verdict;
 import io.flyover.stack.RandomSource;
 import io.flyover.stack.buffer.FrameCache;
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.net.ReusePortGroup;
 import io.flyover.stack.wire.TcpHeader;
 import io.flyover.stack.wire.TcpOptions;
 import java.util.ArrayList;
@@ -25,6 +26,8 @@ public final class TcpLayer {
     static final int CHALLENGE_ACKS_PER_SECOND = 1000;
     private static final int EPHEMERAL_FIRST = 49152;
     private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
+    /** Separates the reuseport key from the ISN and SYN-cookie uses of the same keyed hash. */
+    private static final long REUSE_PORT_KEY = 0x5245_5553_4550_4F52L;
 
     private final FramePool pool;
     private final FrameCache cache;
@@ -32,6 +35,8 @@ public final class TcpLayer {
     private final RandomSource random;
     private final TcpSettings defaults;
     private final IsnGenerator isn;
+    /** Keys the flow hash that picks a member of a reuseport group; derived from the injected ISN secret. */
+    private final long reusePortSecret;
     private final TcpHeader view = new TcpHeader();
     private final InboundSegment segment = new InboundSegment();
     private final TcpSender sender;
@@ -83,6 +88,7 @@ public final class TcpLayer {
         this.random = random;
         this.defaults = defaults.clone();
         this.isn = new IsnGenerator(random.nextLong(), random.nextLong());
+        this.reusePortSecret = isn.hash(0, 0, 0, 0, 0, REUSE_PORT_KEY);
         this.sender = new TcpSender(this, pool, cache, output);
         this.input = new TcpInput(this);
         this.timers = new TcpTimers(this);
@@ -135,16 +141,29 @@ public final class TcpLayer {
 
     /** Passive OPEN: listen on {@code localPort} of one address, or of any when both halves are 0. */
     public TcpListener listen(long localHi, long localLo, int localPort, int backlog, TcpSettings settings) {
+        return listen(localHi, localLo, localPort, backlog, settings, false);
+    }
+
+    /**
+     * Passive OPEN with SO_REUSEPORT when {@code reusePort}: several listeners may take the same address and
+     * port when every one of them set it (Linux {@code inet_csk_bind_conflict}); new connections are then
+     * spread over them by a hash of the 4-tuple (Linux {@code inet_lhash2_lookup} and
+     * {@code reuseport_select_sock}).
+     *
+     * @throws IllegalStateException when a listener holds the address and port and not both set SO_REUSEPORT
+     */
+    public TcpListener listen(long localHi, long localLo, int localPort, int backlog, TcpSettings settings,
+                              boolean reusePort) {
         if (localPort <= 0 || localPort > 65535) {
             throw new IllegalArgumentException("port out of range: " + localPort);
         }
         for (TcpListener l : listeners) {
-            if (l.localPort == localPort && l.localHi == localHi && l.localLo == localLo) {
+            if (l.localPort == localPort && l.localHi == localHi && l.localLo == localLo && !(reusePort && l.reusePort)) {
                 throw new IllegalStateException("already listening on port " + localPort);
             }
         }
         TcpListener l = new TcpListener(this, localHi, localLo, localPort, backlog,
-                (settings != null ? settings : defaults).clone());
+                (settings != null ? settings : defaults).clone(), reusePort);
         listeners.add(l);
         return l;
     }
@@ -318,7 +337,7 @@ public final class TcpLayer {
             }
             return;
         }
-        TcpListener l = findListener(dstHi, dstLo, s.dstPort);
+        TcpListener l = findListener(dstHi, dstLo, s.dstPort, srcHi, srcLo, s.srcPort);
         if (l != null) {
             listenState(l, s, now);
         } else {
@@ -345,20 +364,41 @@ public final class TcpLayer {
         return length < 0 || at < 0 || at + length > pool.region().byteSize();
     }
 
-    private TcpListener findListener(long hi, long lo, int port) {
+    /**
+     * The listener for a segment to {@code hi/lo:port} from {@code srcHi/srcLo:srcPort}: one bound to the
+     * address before one bound to any; when several share that address (a reuseport group), the member the
+     * flow hashes to, so every segment of a flow reaches the same listener while the group is unchanged.
+     */
+    private TcpListener findListener(long hi, long lo, int port, long srcHi, long srcLo, int srcPort) {
+        TcpListener exact = null;
         TcpListener wildcard = null;
+        int exactCount = 0;
+        int wildcardCount = 0;
         for (int i = 0; i < listeners.size(); i++) {
             TcpListener l = listeners.get(i);
             if (l.localPort == port) {
                 if (l.localHi == hi && l.localLo == lo) {
-                    return l;
-                }
-                if (l.localHi == 0 && l.localLo == 0) {
-                    wildcard = l;
+                    exact = exact == null ? l : exact;
+                    exactCount++;
+                } else if (l.localHi == 0 && l.localLo == 0) {
+                    wildcard = wildcard == null ? l : wildcard;
+                    wildcardCount++;
                 }
             }
         }
-        return wildcard;
+        TcpListener first = exact != null ? exact : wildcard;
+        int members = exact != null ? exactCount : wildcardCount;
+        if (members <= 1) {
+            return first;
+        }
+        int k = ReusePortGroup.member(ReusePortGroup.flowHash(reusePortSecret, hi, lo, port, srcHi, srcLo, srcPort), members);
+        for (int i = 0; i < listeners.size(); i++) {
+            TcpListener l = listeners.get(i);
+            if (l.localPort == port && l.localHi == first.localHi && l.localLo == first.localLo && k-- == 0) {
+                return l;
+            }
+        }
+        return first;
     }
 
     /** RFC 9293 §3.10.7.1: CLOSED. Anything but a RST is answered by a RST. */

@@ -4,6 +4,8 @@ package io.flyover.stack.tcp;
  * A listening endpoint (RFC 9293 §3.10.1 passive OPEN) with its backlog: connections in SYN-RECEIVED
  * count against it, and established ones wait in the accept queue until {@link #accept()}. When the
  * backlog is full, SYNs are answered with SYN cookies (RFC 4987 §3.6) if enabled, or dropped.
+ * Listeners that set SO_REUSEPORT may share their address and port: a reuseport group, over which the
+ * layer spreads new connections (see {@link io.flyover.stack.net.ReusePortGroup}).
  */
 public final class TcpListener {
     final TcpLayer layer;
@@ -12,6 +14,8 @@ public final class TcpListener {
     final int backlog;
     /** What accepted connections start from (a copy each); replaced by {@link #updateOptions}. */
     TcpSettings settings;
+    /** SO_REUSEPORT: this listener may share its address and port with others that set it (read at their listen). */
+    boolean reusePort;
     /** Enables SYN cookies when the backlog is full. */
     boolean synCookies = true;
     int embryonic;
@@ -20,8 +24,10 @@ public final class TcpListener {
     private int size;
     boolean closed;
 
-    TcpListener(TcpLayer layer, long localHi, long localLo, int localPort, int backlog, TcpSettings settings) {
+    TcpListener(TcpLayer layer, long localHi, long localLo, int localPort, int backlog, TcpSettings settings,
+                boolean reusePort) {
         this.layer = layer;
+        this.reusePort = reusePort;
         this.localHi = localHi;
         this.localLo = localLo;
         this.localPort = localPort;
@@ -46,6 +52,13 @@ public final class TcpListener {
     public long localAddressLo() { return localLo; }
     public int localPort() { return localPort; }
     public int backlog() { return backlog; }
+    public boolean reusePort() { return reusePort; }
+
+    /**
+     * SO_REUSEPORT set after listening: as on Linux, a later listen on the same address and port by a socket
+     * that sets it joins this one's group (the bind conflict check reads the option of the existing socket).
+     */
+    public void setReusePort(boolean on) { reusePort = on; }
     /** Connections waiting in {@link #accept()}. */
     public int pending() { return size; }
     /** Connections still in SYN-RECEIVED, counted against the backlog. */

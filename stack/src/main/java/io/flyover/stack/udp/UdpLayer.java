@@ -8,6 +8,7 @@ import io.flyover.stack.net.GroupMembership;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.net.IpMeta;
 import io.flyover.stack.net.NetInterface;
+import io.flyover.stack.net.ReusePortGroup;
 import io.flyover.stack.net.TransportHandler;
 import io.flyover.stack.net.Verdict;
 import io.flyover.stack.wire.IpProtocol;
@@ -22,6 +23,8 @@ import java.util.ArrayList;
  * UDP for one stack: the port table, demultiplexing (RFC 768; most specific socket for unicast, every
  * member socket for multicast and broadcast, RFC 1122 section 4.1.3.5), ephemeral ports from the
  * injected random source (RFC 6056 section 3.3.1 style: random start, linear probe), and the send path.
+ * Sockets that all set SO_REUSEPORT share an address and port; each unicast datagram goes to one of them
+ * by a keyed hash of its 4-tuple, as Linux's {@code udp4_lib_lookup2} and {@code reuseport_select_sock}.
  */
 public final class UdpLayer implements TransportHandler {
     static final int EPHEMERAL_FIRST = 49_152;
@@ -41,6 +44,9 @@ public final class UdpLayer implements TransportHandler {
     private final long[] mergedHi = new long[GroupMembership.MAX_SOURCES];
     private final long[] mergedLo = new long[GroupMembership.MAX_SOURCES];
     UdpReadinessListener readiness = UdpReadinessListener.NONE;
+    /** Keys the reuseport flow hash; drawn from the injected source at the first SO_REUSEPORT bind. */
+    private long reusePortSecret;
+    private boolean reusePortKeyed;
 
     public UdpLayer(NetInterface nif, RandomSource random, StackCounters counters, int receiveBufferBytes, int maxSockets) {
         this.nif = nif;
@@ -82,10 +88,15 @@ public final class UdpLayer implements TransportHandler {
             for (UdpSocket o = byPort[port]; o != null; o = o.nextOnPort) {
                 boolean overlap = IpAddress.isUnspecified(hi, lo) || IpAddress.isUnspecified(o.localHi, o.localLo)
                         || (o.localHi == hi && o.localLo == lo);
-                if (overlap && !(s.reuseAddress && o.reuseAddress)) {
+                // Linux udp_lib_lport_inuse: sharing needs SO_REUSEADDR on both, or SO_REUSEPORT on both
+                if (overlap && !(s.reuseAddress && o.reuseAddress) && !(s.reusePort && o.reusePort)) {
                     throw new BindException("Address already in use");
                 }
             }
+        }
+        if (s.reusePort && !reusePortKeyed) {
+            reusePortSecret = random.nextLong();
+            reusePortKeyed = true;
         }
         s.localHi = hi;
         s.localLo = lo;
@@ -281,6 +292,34 @@ public final class UdpLayer implements TransportHandler {
         }
     }
 
+    /**
+     * The member of {@code first}'s reuseport group (the unconnected SO_REUSEPORT sockets bound to its
+     * address and port) that the datagram's flow hashes to; connected sockets keep their own 4-tuple.
+     */
+    private UdpSocket reusePortMember(UdpSocket first, IpMeta ip, int srcPort, int dstPort) {
+        int members = 0;
+        for (UdpSocket s = byPort[dstPort]; s != null; s = s.nextOnPort) {
+            if (inGroupOf(first, s)) {
+                members++;
+            }
+        }
+        if (members <= 1) {
+            return first;
+        }
+        int k = ReusePortGroup.member(ReusePortGroup.flowHash(reusePortSecret, ip.destinationHi, ip.destinationLo,
+                dstPort, ip.sourceHi, ip.sourceLo, srcPort), members);
+        for (UdpSocket s = byPort[dstPort]; s != null; s = s.nextOnPort) {
+            if (inGroupOf(first, s) && k-- == 0) {
+                return s;
+            }
+        }
+        return first;
+    }
+
+    private static boolean inGroupOf(UdpSocket first, UdpSocket s) {
+        return s.reusePort && !s.connected && s.localHi == first.localHi && s.localLo == first.localLo;
+    }
+
     @Override
     public int onSegment(int frame, MemorySegment segment, long offset, int length, IpMeta ip, long nowNanos) {
         if (!udp.wrap(segment, offset, length)) {
@@ -344,6 +383,9 @@ public final class UdpLayer implements TransportHandler {
         }
         if (best == null) {
             return Verdict.drop(DropReason.UDP_NO_SOCKET);
+        }
+        if (best.reusePort && !best.connected) {
+            best = reusePortMember(best, ip, srcPort, dstPort);
         }
         if (!best.deliver(segment, payload, payloadLength, ip.sourceHi, ip.sourceLo, srcPort)) {
             return Verdict.drop(DropReason.UDP_RECEIVE_QUEUE_FULL);

@@ -25,6 +25,8 @@ public final class UdpSocket implements AutoCloseable {
     long remoteHi, remoteLo;
     int remotePort;
     boolean reuseAddress;
+    /** SO_REUSEPORT: shares the address and port with other sockets that set it; unicast is spread over them. */
+    boolean reusePort;
     boolean broadcast;
     /** IP_MULTICAST_LOOP: our own multicast datagrams also reach this stack's member sockets (JDK default on). */
     boolean multicastLoop = true;
@@ -78,6 +80,8 @@ public final class UdpSocket implements AutoCloseable {
     public Object attachment;
 
     public void setReuseAddress(boolean on) { reuseAddress = on; }
+    /** SO_REUSEPORT, effective at bind (as on Linux). */
+    public void setReusePort(boolean on) { reusePort = on; }
     public void setBroadcast(boolean on) { broadcast = on; }
     public void setMulticastLoop(boolean on) { multicastLoop = on; }
 
