@@ -220,6 +220,11 @@ public final class TcpConnection {
     }
 
     public int bytesToRead() { return recvRing.readable(); }
+    /**
+     * FIONREAD, as Linux's {@code tcp_inq}: {@link #bytesToRead}, but only the bytes before a pending urgent
+     * byte the reader will skip (none when the reader stands at it).
+     */
+    public int bytesAvailable() { return UrgentData.availableBeforeMark(this); }
     /** Bytes written but not yet acknowledged by the peer. */
     public int bytesUnacknowledged() { return sendRing.readable(); }
 

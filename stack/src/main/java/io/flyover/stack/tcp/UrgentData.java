@@ -74,9 +74,9 @@ final class UrgentData {
         c.rcvUrgentSeq = urgentSeq;
     }
 
-    /** The sequence number of the next byte the application reads (Linux's copied_seq). */
+    /** The sequence number of the next byte the application reads (Linux's copied_seq); a FIN takes none. */
     private static int copiedSeq(TcpConnection c) {
-        return c.rcvNxt - c.recvRing.readable();
+        return c.rcvNxt - c.recvRing.readable() - (c.rcvFin ? 1 : 0);
     }
 
     /** Before a read: takes the urgent byte out of the stream if the reader is at it and not inline. */
@@ -105,6 +105,18 @@ final class UrgentData {
         if (c.rcvUrgent && SeqNum.gt(copiedSeq(c), c.rcvUrgentSeq)) {
             c.rcvUrgent = false;
         }
+    }
+
+    /** Linux's {@code tcp_inq}: the readable bytes, or without SO_OOBINLINE those before a received mark. */
+    static int availableBeforeMark(TcpConnection c) {
+        int readable = c.recvRing.readable();
+        if (c.rcvUrgent && !c.settings.oobInline) {
+            int mark = c.rcvUrgentSeq - copiedSeq(c);
+            if (mark >= 0 && mark < readable) {
+                return mark;
+            }
+        }
+        return readable;
     }
 
     /**

@@ -211,6 +211,17 @@ class TcpEndToEndTest {
         a.poll(now);
         settle();
         assertEquals("abcd", drain(cb));
+        // the same with each write in its own segment
+        ca.write("ab".getBytes(), 0, 2);
+        a.poll(now);
+        deliverBatch();
+        assertEquals(1, ca.writeUrgent((byte) '!'));
+        a.poll(now);
+        deliverBatch();
+        ca.write("cd".getBytes(), 0, 2);
+        a.poll(now);
+        settle();
+        assertEquals("abcd", drain(cb));
         // SO_OOBINLINE on: it stays in the stream, and the sender's urgent mode ended with the ACK
         TcpSettings inline = settings.clone();
         inline.oobInline = true;

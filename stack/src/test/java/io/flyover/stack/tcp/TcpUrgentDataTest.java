@@ -115,14 +115,25 @@ class TcpUrgentDataTest extends TcpTestBase {
             send(Seg.of(ACK | PSH, REMOTE_ISN + 1, c.iss + 1).payload("ab!").urgent(3));
             // RCV.NXT and the window count the urgent byte like any other
             expect(Seg.of(ACK, c.iss + 1, REMOTE_ISN + 4).window(WINDOW - 3));
-            assertEquals(3, c.bytesToRead()); // as FIONREAD
+            assertEquals(3, c.bytesToRead());
+            assertEquals(2, c.bytesAvailable()); // FIONREAD stops at the mark (Linux's tcp_inq)
             assertEquals("ab", read(c));
+            assertEquals(0, c.bytesAvailable());
             assertFalse(c.isReadable(), "only the urgent byte is left: not readable, as Linux's tcp_poll");
             assertEquals("", read(c));
             send(Seg.of(ACK | PSH, REMOTE_ISN + 4, c.iss + 1).payload("cd"));
             expect(Seg.of(ACK, c.iss + 1, REMOTE_ISN + 6).window(WINDOW - 5));
             assertTrue(c.isReadable());
             assertEquals("cd", read(c));
+        }
+
+        @Test
+        void theUrgentByteIsSkippedWhenTheFinFollows() {
+            TcpConnection c = established();
+            send(Seg.of(ACK | PSH, REMOTE_ISN + 1, c.iss + 1).payload("ab!").urgent(3));
+            send(Seg.of(ACK | PSH | FIN, REMOTE_ISN + 4, c.iss + 1).payload("cd"));
+            assertEquals("abcd", readAll(c));
+            assertEquals(TcpConnection.EOF, c.read(ByteBuffer.allocate(4)));
         }
 
         @Test
