@@ -497,17 +497,14 @@ public final class ChannelSocketImpl extends SocketImpl {
         try {
             SocketChannel ch = connectedChannel();
             if (outputShutdown) {
-                throw new SocketException("Broken pipe"); // NioSocketImpl sends anyway: EPIPE
+                // NioSocketImpl sends anyway: Net.sendOOB's EPIPE, a plain IOException ("Write failed" family)
+                throw new IOException("Broken pipe");
             }
             while (sendOutOfBand(ch, (byte) data) == 0) {
                 writeWaiter.await(SelectionKey.OP_WRITE, 0);
             }
-        } catch (InterruptedIOException e) {
-            throw e;
         } catch (ClosedChannelException e) {
             throw SocketErrors.closed();
-        } catch (IOException e) {
-            throw SocketErrors.asSocketException(e);
         } finally {
             writeLock.unlock();
         }
