@@ -58,6 +58,23 @@ class TcpUrgentDataTest extends TcpTestBase {
         }
 
         @Test
+        void anUrgentPointerBeyond16BitsIsSentAsTheFarthestItCanBe() {
+            settings.sendBufferSize = 100_000;
+            TcpConnection c = established();
+            byte[] data = new byte[70_000];
+            assertEquals(data.length, c.write(data, 0, data.length));
+            c.writeUrgent((byte) '!');
+            layer.poll(now);
+            assertTrue(!out.sent.isEmpty());
+            for (Seg s : out.sent) {
+                // SND.UP is 70001 - (SEG.SEQ - ISS - 1) ahead: more than 0xFFFF for every segment the window allows
+                assertEquals(URG, s.flags & URG, s.toString());
+                assertEquals(0xFFFF, s.urgentPointer, s.toString());
+            }
+            out.sent.clear();
+        }
+
+        @Test
         void urgentModeEndsWhenTheUrgentByteIsAcknowledged() {
             TcpConnection c = established();
             c.writeUrgent((byte) '!');
