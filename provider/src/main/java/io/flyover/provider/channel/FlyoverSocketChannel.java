@@ -7,6 +7,7 @@ import io.flyover.provider.stats.SocketStats;
 import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.ListenerDirectory;
 import io.flyover.provider.runtime.SocketEvents;
+import io.flyover.provider.runtime.SpinSignal;
 import io.flyover.provider.runtime.StackRuntime;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
@@ -85,14 +86,14 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     private volatile Thread reader;
     private volatile Thread writer;
     /** Bumped by every stack event, close and shutdown: a waiting thread touches the stack lock only when it moved. */
-    private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
+    private final SpinSignal eventSeq = new SpinSignal();
     private final ChannelKeys keys = new ChannelKeys(stateLock);
     /**
      * The {@link #eventSeq} seen before the last read that found the socket empty (under the read lock):
      * while no event came since, a read answers 0 without taking the stack lock unless the stack may have
      * input nobody polled yet. Data, end of stream and errors all come with a readable event.
      */
-    private int emptyAtSeq = -1;
+    private volatile int emptyAtSeq = -1;
     private Socket socket;
     /** This connection's counters in the statistics file (used under the stack lock). */
     private SocketStats stats = SocketStats.NONE;
@@ -684,6 +685,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
+        if (knownEmpty() && dst.hasRemaining()) {
+            return 0;
+        }
         return (int) flyoverRead(dst, null, 0, 0, 0);
     }
 
@@ -703,7 +707,23 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 throw new IllegalArgumentException("Read-only buffer");
             }
         }
+        if (knownEmpty() && wantsBytes(null, dsts, offset, length)) {
+            return 0;
+        }
         return flyoverRead(null, dsts, offset, length, 0);
+    }
+
+    /**
+     * Whether a non-blocking read of this open, connected Flyover socket would find nothing: no stack
+     * event, close, shutdown or mode change since the last non-blocking read found it drained (it marked
+     * {@link #eventSeq} quiet), and no input the stack has not polled yet. Such a read
+     * answers 0 without the read lock, as a busy-polling reader must not write (lock) to cache lines that
+     * the thread delivering its data is about to touch; a concurrent reader holding the lock changes
+     * nothing, since a non-blocking read may answer 0 whenever no data has arrived.
+     */
+    private boolean knownEmpty() {
+        StackRuntime rt;
+        return eventSeq.isQuiet() && (rt = runtime) != null && !rt.inputMayBePending();
     }
 
     /**
@@ -798,12 +818,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             }
             total = 0;
             status = readOnce(dst, dsts, offset, length);
-            if (status == 0) {
-                rt.pollLocked();
+            if (status == 0 && rt.pollForInputLocked()) {
                 status = readOnce(dst, dsts, offset, length);
-                if (status == 0) {
-                    emptyAtSeq = seq;
-                }
             }
             if (status > 0) {
                 total = status;
@@ -811,6 +827,12 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             // gathered reads: keep filling while data and buffers remain
             if (dsts != null && status > 0) {
                 total = readMore(dsts, offset, length, total);
+            }
+            if (status >= 0 && !conn.isReadable()) {
+                emptyAtSeq = seq; // drained: the next read waits for an event (or input not yet polled)
+                if (!isBlocking()) {
+                    eventSeq.markQuiet(seq);
+                }
             }
         } finally {
             rt.unlock();
@@ -1282,6 +1304,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                         k.configureBlocking(block);
                     }
                 }
+                eventSeq.incrementAndGet(); // a read's quiet mark holds for the non-blocking mode it was made in
             } finally {
                 writeLock.unlock();
             }

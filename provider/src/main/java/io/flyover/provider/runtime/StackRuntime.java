@@ -43,16 +43,14 @@ public final class StackRuntime implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger nextEphemeral =
             new java.util.concurrent.atomic.AtomicInteger((int) (System.nanoTime() & 0x3FFF));
     private AgentRunner agentRunner;
-    private volatile long polls;
     /** This stack's statistics (io.flyover.provider.stats), or null when the runtime publishes none. */
     private StatsPublisher publisher;
     private AutoCloseable dropEvents;
     private volatile boolean closed;
-    /** Loopback only: the last poll did work, so frames it sent may wait in the loop for the next poll. */
-    private volatile boolean loopbackBacklog;
+    /** Loopback only: the last poll left frames in the loop (or a timer due): the next poll has work. */
+    private final SpinSignal loopbackBacklog = new SpinSignal();
     /** When the stack was last polled (by any thread), and the deadline that poll returned. */
-    private volatile long lastPollNanos = Long.MIN_VALUE / 2;
-    private volatile long nextDeadlineNanos;
+    private final PollRecord lastPoll = new PollRecord();
     /** The stack thread while it rests because application threads drive the stack, else null. */
     private volatile Thread restingAgent;
     /** Changed by every {@link #wakeAgent}: a rest decided before it is not taken. */
@@ -123,7 +121,7 @@ public final class StackRuntime implements AutoCloseable {
     public StackConfig config() { return stack.config(); }
 
     /** How many times the stack was polled, by any thread: lets tests see that the stack thread runs. */
-    public long polls() { return polls; }
+    public long polls() { return lastPoll.polls(); }
 
     /** The stack itself, for use only while {@link #lock() locked}. */
     public Stack stack() {
@@ -179,22 +177,36 @@ public final class StackRuntime implements AutoCloseable {
     }
 
     /**
-     * Takes the stack lock, spinning briefly before queueing: the holder is another application thread
-     * or the stack thread inside a short poll, and a parked waiter would wait for the scheduler to run it
-     * while the spinning holder takes the lock again (Onload's stack lock spins too).
+     * Takes the stack lock, spinning up to {@link #LOCK_SPIN_NANOS} before queueing: the holder is
+     * another application thread or the stack thread inside one bounded poll, and a parked waiter waits
+     * for the scheduler (on a virtual machine, for an idle vCPU to be woken: tens of microseconds to
+     * milliseconds) while the holder is long done (Onload's stack lock spins too).
      */
     public void lock() {
-        for (int i = 0; i < LOCK_SPINS; i++) {
-            if (lock.tryLock()) {
+        if (lock.tryLock()) {
+            return;
+        }
+        long deadline = 0;
+        for (int i = 1; ; i++) {
+            // test, then test-and-set: spinning on a read leaves the lock's cache line with the holder
+            if (!lock.isLocked() && lock.tryLock()) {
                 return;
             }
             Thread.onSpinWait();
+            if ((i & 63) == 0) {
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + LOCK_SPIN_NANOS;
+                } else if (now - deadline > 0) {
+                    break;
+                }
+            }
         }
         lock.lock();
     }
 
-    /** Tries before {@link #lock()} queues (each a few tens of nanoseconds). */
-    private static final int LOCK_SPINS = 200;
+    /** How long {@link #lock()} spins before it queues: longer than any one poll holds the lock. */
+    private static final long LOCK_SPIN_NANOS = 50_000;
 
     /**
      * Whether a reader whose socket was empty, and heard no readiness event since, should poll the stack
@@ -204,7 +216,7 @@ public final class StackRuntime implements AutoCloseable {
      * free), since a holder polls and reports what arrives.
      */
     public boolean inputMayBePending() {
-        return loopback ? loopbackBacklog : !lock.isLocked();
+        return loopback ? loopbackBacklog.get() != 0 : !lock.isLocked();
     }
 
     public boolean tryLock() {
@@ -235,19 +247,33 @@ public final class StackRuntime implements AutoCloseable {
         StackCounters c = stack.counters();
         long before = c.rxFrames() + c.txFrames();
         long now = clock.getAsLong();
-        nextDeadlineNanos = stack.poll(now);
-        lastPollNanos = now;
-        polls++;
+        long nextDeadline = stack.poll(now);
+        lastPoll.record(now, nextDeadline);
         StatsPublisher p = publisher;
         if (p != null) {
             p.recordPoll();
             p.publishIfDue(now);
         }
-        boolean worked = c.rxFrames() + c.txFrames() != before;
-        if (loopback && loopbackBacklog != worked) {
-            loopbackBacklog = worked;
+        if (loopback) {
+            boolean backlog = nextDeadline <= now; // frames wait in the loop (or a timer is due)
+            if ((loopbackBacklog.get() != 0) != backlog) {
+                loopbackBacklog.set(backlog ? 1 : 0);
+            }
         }
-        return worked;
+        return c.rxFrames() + c.txFrames() != before;
+    }
+
+    /**
+     * A reader found its socket empty (the lock must be held): polls when input may wait that no poll
+     * has taken in yet, and says whether it did. On the loopback stack only a backlog can hold input
+     * (sends run to completion); a device stack's receive ring can always hold some.
+     */
+    public boolean pollForInputLocked() {
+        if (loopback && loopbackBacklog.get() == 0) {
+            return false;
+        }
+        pollLocked();
+        return true;
     }
 
     /**
@@ -273,11 +299,25 @@ public final class StackRuntime implements AutoCloseable {
      */
     boolean agentTurn() {
         int parksSeen = applicationParks;
-        if (applicationDriving()) {
+        if (applicationDriving() || loopbackQuiet()) {
             agentRest(parksSeen);
             return false;
         }
         return tryPoll();
+    }
+
+    /**
+     * Loopback only: nothing waits in the loop and no timer is due. The loopback stack has no input of
+     * its own (every send runs to completion in {@link #flushLocked}), so its thread polls only for a
+     * backlog, a due timer, or at least every {@link #INLINE_REST_NANOS} in case a deadline changed
+     * without a poll; in between it stays off the CPUs that busy-polling readers spin on.
+     */
+    private boolean loopbackQuiet() {
+        if (!loopback || loopbackBacklog.get() != 0) {
+            return false;
+        }
+        long now = clock.getAsLong();
+        return lastPoll.nextDeadlineNanos() > now && now - lastPoll.lastPollNanos() < INLINE_REST_NANOS;
     }
 
     /** How long after an application thread's poll the stack thread leaves the stack to it. */
@@ -295,7 +335,7 @@ public final class StackRuntime implements AutoCloseable {
                 return; // an application thread parked since the decision: it may not have seen us resting
             }
             long now = clock.getAsLong();
-            long deadline = nextDeadlineNanos;
+            long deadline = lastPoll.nextDeadlineNanos();
             long rest = deadline == Long.MAX_VALUE ? INLINE_REST_NANOS
                     : Math.max(0, Math.min(INLINE_REST_NANOS, deadline - now));
             if (rest > 0 && !closed) {
@@ -323,7 +363,7 @@ public final class StackRuntime implements AutoCloseable {
      * timers too) and left no loopback backlog.
      */
     private boolean applicationDriving() {
-        return clock.getAsLong() - lastPollNanos < INLINE_NANOS && !loopbackBacklog;
+        return clock.getAsLong() - lastPoll.lastPollNanos() < INLINE_NANOS && loopbackBacklog.get() == 0;
     }
 
     /**
@@ -337,8 +377,10 @@ public final class StackRuntime implements AutoCloseable {
         if (!closed) {
             stack.flush();
             if (loopback) {
-                for (int i = 0; i < LOOPBACK_ROUNDS && pollLocked(); i++) {
-                    // until the loopback is quiet (bounded: a busy peer must not hold the sender here)
+                // until nothing waits in the loop: no quiet poll at the end, the peer's reader is
+                // spinning for this lock (bounded: a busy peer must not hold the sender here)
+                for (int i = 0; i < LOOPBACK_ROUNDS && (i == 0 || loopbackBacklog.get() != 0); i++) {
+                    pollLocked();
                 }
             }
         }

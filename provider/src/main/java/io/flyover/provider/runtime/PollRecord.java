@@ -1,0 +1,33 @@
+package io.flyover.provider.runtime;
+
+/**
+ * When a stack was last polled, the deadline that poll returned and how many polls there were: written
+ * by every poll, read by the stack thread when it decides to rest. Padded ({@link CacheLinePadding}) so
+ * that these writes do not pull away the cache lines busy-polling readers spin on.
+ */
+final class PollRecord extends PollRecordFields {
+    @SuppressWarnings("unused")
+    private long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
+
+    PollRecord() {
+        lastPollNanos = Long.MIN_VALUE / 2;
+    }
+
+    /** A poll at {@code now} (under the stack lock) returned {@code nextDeadline}. */
+    void record(long now, long nextDeadline) {
+        nextDeadlineNanos = nextDeadline;
+        lastPollNanos = now;
+        polls++; // only under the stack lock
+    }
+
+    long lastPollNanos() { return lastPollNanos; }
+    long nextDeadlineNanos() { return nextDeadlineNanos; }
+    long polls() { return polls; }
+}
+
+/** The record's fields, between the paddings. */
+abstract class PollRecordFields extends CacheLinePadding {
+    volatile long lastPollNanos;
+    volatile long nextDeadlineNanos;
+    volatile long polls;
+}
