@@ -115,7 +115,15 @@ final class OptionValues {
     }
 
     /** The stack settings for a new connection or listener: the stack's defaults with these options applied. */
-    TcpSettings tcpSettings(TcpSettings stackDefaults) {
+    /**
+     * The JDK's internal {@code sun.nio.ch.ExtendedSocketOption.SO_OOBINLINE} (a socket channel supports it
+     * for its adaptor's {@code setOOBInline}); recognized by name, the class not being exported.
+     */
+    static boolean isOobInline(SocketOption<?> o) {
+        return o.name().equals("SO_OOBINLINE") && o.type() == Boolean.class;
+    }
+
+        TcpSettings tcpSettings(TcpSettings stackDefaults) {
         TcpSettings s = stackDefaults.clone();
         for (Map.Entry<SocketOption<?>, Object> e : set.entrySet()) {
             SocketOption<?> o = e.getKey();
@@ -137,6 +145,8 @@ final class OptionValues {
                 s.keepAliveIntervalNanos = (Integer) v * 1_000_000_000L;
             } else if (o == ExtendedSocketOptions.TCP_KEEPCOUNT) {
                 s.keepAliveCount = (Integer) v;
+            } else if (isOobInline(o)) {
+                s.oobInline = (Boolean) v;
             }
         }
         return s;
