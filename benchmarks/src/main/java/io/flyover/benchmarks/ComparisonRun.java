@@ -28,7 +28,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class ComparisonRun {
     /** The optional latency benchmark of the NIO API over both providers, when this build has it. */
     static final String NIO_PING_PONG = "io.flyover.benchmarks.NioPingPongBenchmark";
-    static final String MICRO = "io\\.flyover\\.benchmarks\\.(WireParsing|BufferPool|TcpSegment|ConnectionSetup|Checksum)Benchmark\\..*";
+    static final String MICRO = "io\\.flyover\\.benchmarks\\.(WireParsing|BufferPool|TcpSegment|ConnectionSetup|Checksum|ThreadHandoff)Benchmark\\..*";
 
     private ComparisonRun() {}
 
@@ -56,7 +56,7 @@ public final class ComparisonRun {
         progress(++step, steps, "TCP bulk transfer, Flyover and kernel (Throughput)");
         Collection<RunResult> bulk = run(options(quick, dir, "tcp-bulk.json", jsons)
                 .include(TcpBulkBenchmark.class.getName() + ".send").mode(Mode.Throughput).timeUnit(TimeUnit.SECONDS));
-        progress(++step, steps, "micro-benchmarks: wire parsing, buffer pool, segment processing, connection setup, checksum");
+        progress(++step, steps, "micro-benchmarks: wire parsing, buffer pool, segment processing, connection setup, checksum, thread handoff");
         run(options(quick, dir, "micro.json", jsons).include(MICRO));
 
         List<TcpComparison.Figure> figures = new ArrayList<>(TcpComparison.pingPongFigures(pingPong));

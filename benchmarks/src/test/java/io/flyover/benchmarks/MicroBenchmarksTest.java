@@ -28,6 +28,21 @@ class MicroBenchmarksTest {
     }
 
     @Test
+    void threadHandoffGetsEachValueBackFromTheOtherThread() throws Exception {
+        ThreadHandoffBenchmark b = new ThreadHandoffBenchmark();
+        b.setUp();
+        try {
+            for (long i = 1; i <= 1_000; i++) {
+                assertEquals(i, b.roundTrip());
+                assertEquals(i, b.pong, "the echo thread handed this value back");
+            }
+        } finally {
+            b.tearDown();
+        }
+        assertTrue(!b.echo.isAlive(), "the echo thread stops with the trial");
+    }
+
+    @Test
     void bufferPoolHandsOutDistinctFramesAndGetsThemAllBack() {
         BufferPoolBenchmark b = new BufferPoolBenchmark();
         b.setUp();

@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * transfer-server BIND PORT BYTES SEED  on one connection, send BYTES and receive until EOF, at once
  * transfer-client HOST PORT BYTES SEED  the same as the connecting side (the kernel baseline)
  * multicast-sender IFACE GROUP PORT COUNT   send COUNT numbered datagrams to GROUP:PORT out of IFACE
+ * urgent-server BIND PORT INLINE        send "ab", urgent '!', "cd"; read to EOF with SO_OOBINLINE INLINE;
+ *                                       report {@code STREAM text}
  * </pre>
  */
 public final class KernelPeer {
@@ -41,6 +43,7 @@ public final class KernelPeer {
                     Long.parseLong(args[4]));
             case "transfer-client" -> transferClient(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
                     Long.parseLong(args[4]));
+            case "urgent-server" -> urgentServer(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
             case "multicast-sender" -> multicastSender(args[1], args[2], Integer.parseInt(args[3]),
                     Integer.parseInt(args[4]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -135,6 +138,27 @@ public final class KernelPeer {
         sender.join();
         if (sendFailure.get() != null) {
             throw new IOException("sending failed", sendFailure.get());
+        }
+    }
+
+    /**
+     * Urgent data both ways on one connection, the JDK's socket adaptor over a Linux socket: sends "ab", the
+     * urgent byte '!' ({@code sendUrgentData}, MSG_OOB) and "cd", then reads until EOF with SO_OOBINLINE as
+     * asked (Linux checks it when reading, so setting it after the accept is in time).
+     */
+    private static void urgentServer(String bind, int port, boolean inline) throws IOException {
+        try (SocketChannel c = acceptOne(bind, port)) {
+            c.socket().setOOBInline(inline);
+            c.write(ByteBuffer.wrap("ab".getBytes(StandardCharsets.US_ASCII)));
+            c.socket().sendUrgentData('!');
+            c.write(ByteBuffer.wrap("cd".getBytes(StandardCharsets.US_ASCII)));
+            c.shutdownOutput();
+            ByteBuffer b = ByteBuffer.allocate(256);
+            while (c.read(b) >= 0 && b.hasRemaining()) {
+                // until EOF
+            }
+            b.flip();
+            say("STREAM " + StandardCharsets.US_ASCII.decode(b));
         }
     }
 

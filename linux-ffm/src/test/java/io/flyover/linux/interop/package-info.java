@@ -13,6 +13,8 @@
  *       subscribers of a kernel sender, and as the target of broken frames ({@code BrokenFrames}).</li>
  *   <li>{@code XdpTransferInteropTest}: bulk TCP both ways at once ({@code FlyoverTransfer} against
  *       {@code KernelPeer}), SHA-256 compared, plain and over {@code ImpairedDevice}.</li>
+ *   <li>{@code UrgentDataInteropTest}: TCP urgent data both ways on one connection (TAP), SO_OOBINLINE off
+ *       and on: what each side reads of the other's urgent byte must be what Linux makes of it.</li>
  *   <li>{@code KernelPeer}: the kernel side, a JVM on the JDK's default provider started in the
  *       namespace by {@code KernelPeerProcess}; {@code PatternSource} makes the bytes to send.</li>
  *   <li>{@code KernelComparisonMeasurement} (opt-in): the same transfer and ping between two kernels,

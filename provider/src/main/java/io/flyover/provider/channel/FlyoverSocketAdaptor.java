@@ -170,7 +170,10 @@ final class FlyoverSocketAdaptor extends Socket {
             k.socket().sendUrgentData(data);
             return;
         }
-        throw new SocketException("Urgent data not supported");
+        // sun.nio.ch.SocketAdaptor.sendUrgentData
+        if (sc.sendOutOfBandData((byte) data) == 0) {
+            throw new IOException("Socket buffer full");
+        }
     }
 
     @Override

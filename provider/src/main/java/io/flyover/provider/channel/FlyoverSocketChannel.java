@@ -282,7 +282,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 || name == StandardSocketOptions.SO_SNDBUF
                 || name == StandardSocketOptions.SO_LINGER || name == jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE
                 || name == jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL
-                || name == jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT;
+                || name == jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT
+                || OptionValues.isOobInline(name);
     }
 
     @Override
@@ -1017,6 +1018,93 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         return 0;
     }
 
+    // --- urgent data ----------------------------------------------------------------------------
+
+    /**
+     * One byte of TCP urgent data, as {@code sun.nio.ch.SocketChannelImpl.sendOutOfBandData} (what the
+     * socket adaptor's {@code sendUrgentData} calls): a send(MSG_OOB) of one byte. Returns 1, or 0 when a
+     * non-blocking channel's send buffer is full; a blocking channel waits for room as a blocking write.
+     * The stack marks the byte urgent on the wire (see {@code io.flyover.stack.tcp.UrgentData}).
+     */
+    public int sendOutOfBandData(byte data) throws IOException {
+        SocketChannel k = kernel;
+        if (k != null) {
+            try {
+                k.socket().sendUrgentData(data);
+                return 1;
+            } catch (IOException e) {
+                throw kernelFailed(e);
+            }
+        }
+        writeLock.lock();
+        try {
+            ensureOpenAndConnected();
+            boolean blocking = isBlocking();
+            int n = 0;
+            try {
+                if (blocking) {
+                    begin();
+                    synchronized (stateLock) {
+                        ensureOpen();
+                        if (outputClosed) {
+                            throw new ClosedChannelException();
+                        }
+                        writer = Thread.currentThread();
+                    }
+                } else if (outputClosed) {
+                    throw new IOException("Broken pipe"); // the kernel's EPIPE for send(MSG_OOB)
+                }
+                int seen = eventSeq.get();
+                n = tryWriteUrgent(data);
+                if (blocking) {
+                    long spinEnd = Waits.spinEnd(network.spinNanos());
+                    while (n == 0 && isOpen() && !outputClosed) {
+                        awaitEvent(seen, spinEnd, 0);
+                        seen = eventSeq.get();
+                        n = tryWriteUrgent(data);
+                    }
+                }
+            } finally {
+                if (blocking) {
+                    writer = null;
+                    end(n > 0);
+                }
+                if (n <= 0 && outputClosed) {
+                    throw new AsynchronousCloseException(); // as SocketChannelImpl.sendOutOfBandData
+                }
+            }
+            return n;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** One attempt at queueing the urgent byte and flushing it: 1, or 0 when the send buffer is full. */
+    private int tryWriteUrgent(byte data) throws IOException {
+        StackRuntime rt = runtime;
+        int status;
+        rt.lock();
+        try {
+            if (!isOpen()) {
+                return 0;
+            }
+            status = conn.writeUrgent(data);
+            if (status == 0) {
+                rt.pollLocked(); // acknowledgements may be waiting to free space
+                status = conn.writeUrgent(data);
+            }
+            if (status > 0) {
+                rt.flushLocked();
+            }
+        } finally {
+            rt.unlock();
+        }
+        if (status == TcpConnection.FAILED) {
+            throw Errors.writeFailed(conn.error());
+        }
+        return status;
+    }
+
     // --- shutdown and close ---------------------------------------------------------------------
 
     @Override
@@ -1088,7 +1176,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         StackRuntime rt = runtime;
         rt.lock();
         try {
-            return conn.bytesToRead();
+            return conn.bytesAvailable();
         } finally {
             rt.unlock();
         }

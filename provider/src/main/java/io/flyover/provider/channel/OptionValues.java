@@ -130,6 +130,14 @@ final class OptionValues {
     }
 
     /**
+     * The JDK's internal {@code sun.nio.ch.ExtendedSocketOption.SO_OOBINLINE} (a socket channel supports it
+     * for its adaptor's {@code setOOBInline}); recognized by name, the class not being exported.
+     */
+    static boolean isOobInline(SocketOption<?> o) {
+        return o.name().equals("SO_OOBINLINE") && o.type() == Boolean.class;
+    }
+
+    /**
      * The stack settings for a new connection or listener, or to update a live one with: the stack's
      * defaults with these options applied.
      */
@@ -157,6 +165,8 @@ final class OptionValues {
                 s.keepAliveIntervalNanos = (Integer) v * 1_000_000_000L;
             } else if (o == ExtendedSocketOptions.TCP_KEEPCOUNT) {
                 s.keepAliveCount = (Integer) v;
+            } else if (isOobInline(o)) {
+                s.oobInline = (Boolean) v;
             }
         }
         return s;

@@ -1,5 +1,6 @@
 package io.flyover.provider.net;
 
+import io.flyover.provider.channel.FlyoverSocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -30,9 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * reproduced is the JDK's own {@code sun.nio.ch.NioSocketImpl}: state checks and their messages,
  * {@code SO_TIMEOUT} as {@link SocketTimeoutException} ("Read timed out", "Connect timed out"), reads and
  * writes of at most 128 KiB per call, {@code -1} after {@code shutdownInput}, a platform thread's interrupt
- * ignored and a virtual thread's interrupt ending the wait (see {@link ReadinessWaiter}). Urgent data is not
- * supported: {@code Socket.sendUrgentData} answers "Urgent data not supported", as the JDK does for a
- * {@code SocketImpl} that says so.
+ * ignored and a virtual thread's interrupt ending the wait (see {@link ReadinessWaiter}). Urgent data goes
+ * out through {@link FlyoverSocketChannel#sendOutOfBandData} and {@code SO_OOBINLINE} to the channel's
+ * option of that name, so both behave as on a kernel socket.
  *
  * <p>The channel is kept non-blocking; waits go through a selector of the channel's provider. Nothing is
  * allocated per call while the application keeps reading into (and writing from) the same arrays.
@@ -486,12 +487,36 @@ public final class ChannelSocketImpl extends SocketImpl {
 
     @Override
     protected boolean supportsUrgentData() {
-        return false;
+        return true;
     }
 
+    /** {@code NioSocketImpl.sendUrgentData}: one byte sent as urgent data, waiting for room as a write. */
     @Override
     protected void sendUrgentData(int data) throws IOException {
-        throw new SocketException("Urgent data not supported");
+        writeLock.lock();
+        try {
+            SocketChannel ch = connectedChannel();
+            if (outputShutdown) {
+                // NioSocketImpl sends anyway: Net.sendOOB's EPIPE, a plain IOException ("Write failed" family)
+                throw new IOException("Broken pipe");
+            }
+            while (sendOutOfBand(ch, (byte) data) == 0) {
+                writeWaiter.await(SelectionKey.OP_WRITE, 0);
+            }
+        } catch (ClosedChannelException e) {
+            throw SocketErrors.closed();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** 1 when sent, 0 when the (non-blocking) channel's send buffer is full. */
+    private static int sendOutOfBand(SocketChannel ch, byte data) throws IOException {
+        if (ch instanceof FlyoverSocketChannel flyover) {
+            return flyover.sendOutOfBandData(data);
+        }
+        ch.socket().sendUrgentData(data); // another provider's channel: through its own socket adaptor
+        return 1;
     }
 
     @Override

@@ -39,11 +39,6 @@ abstract class JavaNetArm {
         DatagramSocket datagramSocket() throws SocketException {
             return new DatagramSocket((SocketAddress) null);
         }
-
-        @Override
-        boolean sendsUrgentData() {
-            return true;
-        }
     };
 
     static final JavaNetArm CHANNELS_OVER_JDK = overChannels("channel-impls-over-jdk", ProviderArm.JDK);
@@ -69,11 +64,6 @@ abstract class JavaNetArm {
             DatagramSocket datagramSocket() {
                 return new DatagramSocket(new ChannelDatagramSocketImpl(providerArm.provider())) { };
             }
-
-            @Override
-            boolean sendsUrgentData() {
-                return false;
-            }
         };
     }
 
@@ -85,9 +75,6 @@ abstract class JavaNetArm {
 
     /** An unbound datagram socket. */
     abstract DatagramSocket datagramSocket() throws IOException;
-
-    /** {@code NioSocketImpl} sends urgent data; Flyover's implementations say they do not support it. */
-    abstract boolean sendsUrgentData();
 
     @Override
     public String toString() {

@@ -23,6 +23,7 @@ import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
@@ -354,13 +355,23 @@ class JavaNetSocketTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.flyover.provider.net.JavaNetArm#arms")
-    void urgentDataIsSentOnlyByTheJdksImplementation(JavaNetArm arm) throws Exception {
-        try (NetLoopback lo = new NetLoopback(arm)) {
-            Socket client = lo.connected().client();
-            if (arm.sendsUrgentData()) {
-                expect(arm, "sendUrgentData", Outcome.done(), Outcome.ofRun(() -> client.sendUrgentData(1)));
-            } else {
-                assertEquals("Urgent data not supported", message(() -> client.sendUrgentData(1)), arm + ": sendUrgentData");
+    void urgentDataLeavesTheStreamUnlessOobInline(JavaNetArm arm) throws Exception {
+        for (boolean inline : new boolean[] {false, true}) {
+            try (NetLoopback lo = new NetLoopback(arm)) {
+                NetLoopback.Pair pair = lo.connected();
+                Socket client = pair.client();
+                pair.accepted().setOOBInline(inline);
+                assertTrue(client.getOOBInline() == false && pair.accepted().getOOBInline() == inline, arm + ": SO_OOBINLINE");
+                OutputStream out = client.getOutputStream();
+                out.write("ab".getBytes());
+                client.sendUrgentData('!');
+                out.write("cd".getBytes());
+                client.shutdownOutput();
+                String got = new String(pair.accepted().getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertEquals(inline ? "ab!cd" : "abcd", got, arm + ": received with SO_OOBINLINE " + inline);
+                expect(arm, "sendUrgentData after shutdownOutput", Outcome.threw(java.io.IOException.class),
+                        Outcome.ofRun(() -> client.sendUrgentData(1)));
+                assertEquals("Broken pipe", message(() -> client.sendUrgentData(1)), arm + ": its message");
             }
         }
     }

@@ -15,6 +15,8 @@ final class InboundSegment {
     int flags;
     /** The raw 16-bit window field. */
     int window;
+    /** The raw urgent pointer field (meaningful with URG). */
+    int urgentPointer;
     final TcpOptions options = new TcpOptions();
     MemorySegment memory;
     long payloadOffset;

@@ -69,6 +69,14 @@ public final class TcpConnection {
     /** The peer's FIN was accepted: end of stream. */
     boolean rcvFin;
 
+    // --- urgent data (RFC 9293 §3.8.5, as Linux: see UrgentData) ----------------------------------
+    /** Urgent mode: SND.UP, one past the urgent byte, is ahead of SND.UNA. */
+    boolean sndUrgent;
+    int sndUp;
+    /** An urgent pointer arrived and the reader has not passed it; the urgent byte's sequence number. */
+    boolean rcvUrgent;
+    int rcvUrgentSeq;
+
     // --- options -------------------------------------------------------------------------------
     /** Both SYNs carried Window Scale (RFC 7323 §2.2). */
     boolean wsAgreed;
@@ -83,6 +91,8 @@ public final class TcpConnection {
     final ByteRing sendRing;
     final ByteRing recvRing;
     final ReassemblyQueue reassembly;
+    /** The byte {@link #writeUrgent} copies from. */
+    private final byte[] oneByte = new byte[1];
     /** SHUT_WR or CLOSE: a FIN follows the queued data. */
     boolean finQueued;
     /** Our FIN has been acknowledged. */
@@ -205,7 +215,7 @@ public final class TcpConnection {
 
     /** Bytes ready for {@link #read}, or end of stream, or an error to report. */
     public boolean isReadable() {
-        return recvRing.readable() > 0 || rcvFin || error != Error.NONE;
+        return recvRing.readable() > UrgentData.hiddenAtHead(this) || rcvFin || error != Error.NONE;
     }
 
     /** Room in the send buffer of a connected socket, or an error to report. */
@@ -215,6 +225,11 @@ public final class TcpConnection {
     }
 
     public int bytesToRead() { return recvRing.readable(); }
+    /**
+     * FIONREAD, as Linux's {@code tcp_inq}: {@link #bytesToRead}, but only the bytes before a pending urgent
+     * byte the reader will skip (none when the reader stands at it).
+     */
+    public int bytesAvailable() { return UrgentData.availableBeforeMark(this); }
     /** Bytes written but not yet acknowledged by the peer. */
     public int bytesUnacknowledged() { return sendRing.readable(); }
 
@@ -226,13 +241,14 @@ public final class TcpConnection {
 
     /**
      * Applies the options a socket may change once open, as Linux's setsockopt does: TCP_NODELAY,
-     * SO_LINGER, IP_TOS (from the next segment), SO_SNDBUF and SO_RCVBUF ({@link #resizeBuffers}), and
-     * SO_KEEPALIVE with its idle time, interval and count (RFC 1122 §4.2.3.6; a change restarts the idle
-     * interval from now). Window scaling, timestamps, SACK and the congestion control stay as they
-     * were negotiated at open.
+     * SO_OOBINLINE, SO_LINGER, IP_TOS (from the next segment), SO_SNDBUF and SO_RCVBUF ({@link
+     * #resizeBuffers}), and SO_KEEPALIVE with its idle time, interval and count (RFC 1122 §4.2.3.6; a
+     * change restarts the idle interval from now). Window scaling, timestamps, SACK and the congestion
+     * control stay as they were negotiated at open.
      */
     public void updateOptions(TcpSettings from, long nowNanos) {
         settings.noDelay = from.noDelay;
+        settings.oobInline = from.oobInline;
         settings.lingerNanos = from.lingerNanos;
         settings.trafficClass = from.trafficClass;
         resizeBuffers(from.sendBufferSize, from.receiveBufferSize);
@@ -282,30 +298,50 @@ public final class TcpConnection {
 
     // --- RECEIVE (RFC 9293 §3.10.3) --------------------------------------------------------------
 
-    /** Moves received bytes into {@code dst}: the count, 0 when none yet, {@link #EOF}, or {@link #FAILED}. */
+    /**
+     * Moves received bytes into {@code dst}: the count, 0 when none yet, {@link #EOF}, or {@link #FAILED}.
+     * An urgent byte is skipped unless SO_OOBINLINE, and a read stops before it (see {@link UrgentData}).
+     */
     public int read(ByteBuffer dst) {
+        boolean skipped = UrgentData.skipAtHead(this);
         if (recvRing.readable() == 0) {
-            if (error != Error.NONE && error != Error.ABORTED) {
-                return FAILED;
-            }
-            return rcvFin ? EOF : 0;
+            return nothingToRead(skipped);
         }
-        int n = recvRing.read(dst);
+        int n;
+        int limit = UrgentData.readLimit(this, dst.remaining());
+        if (limit < dst.remaining()) {
+            int end = dst.limit();
+            dst.limit(dst.position() + limit);
+            n = recvRing.read(dst);
+            dst.limit(end);
+        } else {
+            n = recvRing.read(dst);
+        }
+        UrgentData.afterRead(this);
         onUserRead();
         return n;
     }
 
     /** Array form of {@link #read(ByteBuffer)}. */
     public int read(byte[] dst, int offset, int length) {
+        boolean skipped = UrgentData.skipAtHead(this);
         if (recvRing.readable() == 0) {
-            if (error != Error.NONE && error != Error.ABORTED) {
-                return FAILED;
-            }
-            return rcvFin ? EOF : 0;
+            return nothingToRead(skipped);
         }
-        int n = recvRing.read(dst, offset, length);
+        int n = recvRing.read(dst, offset, UrgentData.readLimit(this, length));
+        UrgentData.afterRead(this);
         onUserRead();
         return n;
+    }
+
+    private int nothingToRead(boolean skippedUrgentByte) {
+        if (skippedUrgentByte) {
+            onUserRead();
+        }
+        if (error != Error.NONE && error != Error.ABORTED) {
+            return FAILED;
+        }
+        return rcvFin ? EOF : 0;
     }
 
     /** RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window when it grew enough. */
@@ -345,6 +381,25 @@ public final class TcpConnection {
             layer.markPending(this);
         }
         return n;
+    }
+
+    /**
+     * Urgent data ({@code send(MSG_OOB)} of one byte, RFC 9293 §3.10.2 with the urgent flag): the byte joins
+     * the stream and the segments before and including it carry URG (see {@link UrgentData}). Returns 1,
+     * 0 when the send buffer is full, or {@link #FAILED}.
+     */
+    public int writeUrgent(byte data) {
+        if (!canWrite()) {
+            return FAILED;
+        }
+        if (sendRing.writable() == 0) {
+            return 0;
+        }
+        oneByte[0] = data;
+        sendRing.write(oneByte, 0, 1);
+        UrgentData.markSent(this);
+        layer.markPending(this);
+        return 1;
     }
 
     private boolean canWrite() {

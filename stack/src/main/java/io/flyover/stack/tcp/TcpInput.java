@@ -302,6 +302,10 @@ final class TcpInput {
             layer.closeQuietly(c, TcpConnection.Error.ABORTED);
             return;
         }
+        // sixth: the URG bit (RFC 9293 §3.10.7.4; states past the peer's FIN ignore it)
+        if ((flags & TcpHeader.URG) != 0 && c.state.canReceiveData()) {
+            UrgentData.onUrgentPointer(c, s.seq, s.urgentPointer);
+        }
         if (payloadLength > 0) {
             if (c.state.canReceiveData()) {
                 receiveText(c, s, seq, payloadOffset, payloadLength, now);
@@ -375,6 +379,7 @@ final class TcpInput {
                 c.finAcked = true;
             }
             c.sndUna = ack;
+            UrgentData.onAcknowledged(c, ack);
             layer.confirmReachable(c);
             c.scoreboard.onCumulativeAck(ack);
             if (SeqNum.lt(c.sndNxt, c.sndUna)) {

@@ -318,6 +318,7 @@ public final class TcpLayer {
         s.ack = view.ack();
         s.flags = flags;
         s.window = view.window();
+        s.urgentPointer = view.urgentPointer();
         s.memory = pool.region();
         s.payloadOffset = view.payloadOffset();
         s.payloadLength = view.payloadLength();

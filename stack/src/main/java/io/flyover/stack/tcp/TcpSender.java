@@ -89,7 +89,8 @@ final class TcpSender {
                     boolean windowLimited = len < unsent;
                     // RFC 9293 §3.8.6.2.1 sender SWS avoidance when the window limits the segment;
                     // RFC 9293 §3.7.4 Nagle (unless TCP_NODELAY) when the data does.
-                    if (windowLimited ? len < c.maxSndWnd / 2 : !c.settings.noDelay) {
+                    // Urgent mode overrides Nagle (Linux's tcp_nagle_test).
+                    if (windowLimited ? len < c.maxSndWnd / 2 : !c.settings.noDelay && !c.sndUrgent) {
                         break;
                     }
                 }
@@ -386,6 +387,11 @@ final class TcpSender {
         h.seq = seq;
         h.flags = flags;
         h.ack = c.rcvNxt;
+        int urgentPointer = UrgentData.pointerFor(c, seq);
+        if (urgentPointer >= 0) {
+            h.flags |= TcpHeader.URG; // RFC 9293 §3.8.5: SEG.UP = SND.UP - SEG.SEQ
+            h.urgentPointer = urgentPointer;
+        }
         TcpOptions o = h.options;
         if (c.tsEnabled) {
             o.timestamps = true;

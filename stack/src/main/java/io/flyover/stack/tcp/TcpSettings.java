@@ -13,6 +13,8 @@ public final class TcpSettings implements Cloneable {
     public int sendBufferSize = 256 * 1024;
     /** TCP_NODELAY: disable Nagle's algorithm (RFC 9293 §3.7.4). */
     public boolean noDelay;
+    /** SO_OOBINLINE: an urgent byte stays in the stream instead of being skipped (see {@link UrgentData}). */
+    public boolean oobInline;
     public boolean windowScaling = true;
     public boolean timestamps = true;
     public boolean sack = true;

@@ -1,6 +1,7 @@
 package io.flyover.stack.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flyover.stack.SeededRandom;
@@ -195,5 +196,58 @@ class TcpEndToEndTest {
         a.poll(now);
         assertEquals(0, a.connectionCount());
         l.close(now);
+    }
+
+    @Test
+    void urgentDataBetweenTwoLayers() {
+        TcpListener l = b.listen(0, B, 80, 4, settings);
+        TcpConnection ca = a.connect(0, A, 0, 0, B, 80, settings, now);
+        settle();
+        TcpConnection cb = l.accept();
+        // SO_OOBINLINE off (the default): the urgent byte never reaches the reader
+        ca.write("ab".getBytes(), 0, 2);
+        assertEquals(1, ca.writeUrgent((byte) '!'));
+        ca.write("cd".getBytes(), 0, 2);
+        a.poll(now);
+        settle();
+        assertEquals("abcd", drain(cb));
+        // the same with each write in its own segment
+        ca.write("ab".getBytes(), 0, 2);
+        a.poll(now);
+        deliverBatch();
+        assertEquals(1, ca.writeUrgent((byte) '!'));
+        a.poll(now);
+        deliverBatch();
+        ca.write("cd".getBytes(), 0, 2);
+        a.poll(now);
+        settle();
+        assertEquals("abcd", drain(cb));
+        // SO_OOBINLINE on: it stays in the stream, and the sender's urgent mode ended with the ACK
+        TcpSettings inline = settings.clone();
+        inline.oobInline = true;
+        cb.updateOptions(inline, now);
+        ca.write("ef".getBytes(), 0, 2);
+        ca.writeUrgent((byte) '?');
+        ca.write("gh".getBytes(), 0, 2);
+        a.poll(now);
+        settle();
+        assertEquals("ef?gh", drain(cb));
+        assertFalse(ca.sndUrgent);
+        ca.abort(now);
+        cb.abort(now);
+        l.close(now);
+        settle();
+    }
+
+    private static String drain(TcpConnection c) {
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[64];
+        for (int i = 0; i < 8; i++) {
+            int n = c.read(buf, 0, buf.length);
+            if (n > 0) {
+                sb.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        }
+        return sb.toString();
     }
 }

@@ -30,11 +30,11 @@ abstract class TcpTestBase {
     static final int WINDOW = 4096;
 
     static final int FIN = TcpHeader.FIN, SYN = TcpHeader.SYN, RST = TcpHeader.RST, PSH = TcpHeader.PSH,
-            ACK = TcpHeader.ACK_FLAG;
+            ACK = TcpHeader.ACK_FLAG, URG = TcpHeader.URG;
 
     /** A segment as seen on the wire, compared field by field. */
     static final class Seg {
-        int flags, seq, ack, window;
+        int flags, seq, ack, window, urgentPointer;
         byte[] payload = new byte[0];
         final TcpOptions options = new TcpOptions();
 
@@ -51,11 +51,14 @@ abstract class TcpTestBase {
         Seg payload(byte[] p) { payload = p; return this; }
         Seg payload(String p) { payload = p.getBytes(); return this; }
         Seg mss(int m) { options.mss = m; return this; }
+        /** Sets URG and the urgent pointer. */
+        Seg urgent(int pointer) { flags |= URG; urgentPointer = pointer; return this; }
 
         @Override
         public boolean equals(Object o) {
             if (!(o instanceof Seg s)) return false;
             return flags == s.flags && seq == s.seq && ack == s.ack && window == s.window
+                    && urgentPointer == s.urgentPointer
                     && Arrays.equals(payload, s.payload) && options.mss == s.options.mss
                     && options.windowScale == s.options.windowScale && options.sackPermitted == s.options.sackPermitted
                     && options.timestamps == s.options.timestamps && options.sackBlocks == s.options.sackBlocks;
@@ -71,6 +74,7 @@ abstract class TcpTestBase {
             if ((flags & RST) != 0) b.append("RST ");
             if ((flags & PSH) != 0) b.append("PSH ");
             if ((flags & ACK) != 0) b.append("ACK ");
+            if ((flags & URG) != 0) b.append("URG up=").append(urgentPointer).append(' ');
             b.append("seq=").append(Integer.toUnsignedString(seq)).append(" ack=").append(Integer.toUnsignedString(ack))
                     .append(" win=").append(window).append(" len=").append(payload.length);
             if (options.mss >= 0) b.append(" mss=").append(options.mss);
@@ -97,6 +101,7 @@ abstract class TcpTestBase {
             s.seq = h.seq();
             s.ack = h.ack();
             s.window = h.window();
+            s.urgentPointer = h.urgentPointer();
             s.payload = region.asSlice(h.payloadOffset(), h.payloadLength()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
             assertEquals(TcpOptions.OK, s.options.parse(region, h.optionsOffset(), h.optionsLength()));
             assertEquals(LOCAL_LO, localLo);
@@ -149,6 +154,7 @@ abstract class TcpTestBase {
         h.ack = s.ack;
         h.flags = s.flags;
         h.window = s.window;
+        h.urgentPointer = s.urgentPointer;
         h.options.copyFrom(s.options);
         int at = pool.headroom();
         long base = pool.frameBase(frame) + at;
