@@ -7,6 +7,7 @@ import io.flyover.provider.stats.SocketStats;
 import io.flyover.provider.runtime.FlyoverNetwork;
 import io.flyover.provider.runtime.ListenerDirectory;
 import io.flyover.provider.runtime.SocketEvents;
+import io.flyover.provider.runtime.SpinSignal;
 import io.flyover.provider.runtime.StackRuntime;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.udp.UdpSocket;
@@ -97,8 +98,13 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     private volatile Thread writer;
     private Selector waitSelector;
     private volatile boolean waitingInKernel;
-    /** Bumped by every datagram event and by close: the Flyover sockets are locked only when it moved. */
-    private final java.util.concurrent.atomic.AtomicInteger eventSeq = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Bumped by every datagram event, close, bind, connect, disconnect and mode change: the Flyover
+     * sockets are locked only when it moved, and a non-blocking receive that found nothing marks it quiet.
+     */
+    private final SpinSignal eventSeq = new SpinSignal();
+    /** Receives answered from the quiet mark since the kernel socket was last asked ({@link #KERNEL_POLL_RATIO}). */
+    private int quietReceives;
     private final ChannelKeys keys = new ChannelKeys(stateLock);
     private final List<FlyoverMembershipKey> memberships = new ArrayList<>();
     private DatagramSocket socket;
@@ -350,6 +356,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         parts = List.copyOf(opened);
         localAddress = k != null ? (InetSocketAddress) k.getLocalAddress() : new InetSocketAddress(a, port);
         boundAddress = localAddress;
+        eventSeq.incrementAndGet();
     }
 
     /** Counts this socket open in the process statistics, once (closed in {@link #implCloseSelectableChannel}). */
@@ -448,6 +455,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                         connectBound(route, isa);
                     }
                     remoteAddress = isa;
+                    eventSeq.incrementAndGet();
                 }
             } finally {
                 writeLock.unlock();
@@ -546,6 +554,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                         localAddress = boundAddress;
                     }
                     remoteAddress = null;
+                    eventSeq.incrementAndGet();
                 }
             } finally {
                 writeLock.unlock();
@@ -587,8 +596,39 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 throw kernelFailed(e);
             }
         }
+        if (knownEmpty()) {
+            return null;
+        }
         return (SocketAddress) flyoverReceive(dst, null, 0, 0, false, 0);
     }
+
+    /**
+     * Whether a non-blocking receive would find nothing: no event, bind, connect, disconnect, mode
+     * change or close since the last one found nothing (it marked {@link #eventSeq} quiet), no input
+     * any of its stacks has not polled yet, and the kernel socket (a shadow) not due to be asked. Such a
+     * receive answers without locks, as a busy-polling receiver must not pull the cache lines of the
+     * thread delivering its datagrams. The kernel socket is asked on every {@link #KERNEL_POLL_RATIO}th
+     * receive only, as XLIO polls the OS once per {@code XLIO_RX_UDP_POLL_OS_RATIO} offloaded polls.
+     */
+    private boolean knownEmpty() {
+        if (!eventSeq.isQuiet()) {
+            return false;
+        }
+        List<Part> ps = parts;
+        for (int i = 0; i < ps.size(); i++) {
+            if (ps.get(i).runtime().inputMayBePending()) {
+                return false;
+            }
+        }
+        if (kernel != null && ++quietReceives >= KERNEL_POLL_RATIO) {
+            quietReceives = 0;
+            return false;
+        }
+        return true;
+    }
+
+    /** One kernel receive per this many receives answered from the quiet mark (XLIO's default is 100). */
+    private static final int KERNEL_POLL_RATIO = 100;
 
     /** A blocking receive with a timeout (the socket adaptor's {@code SO_TIMEOUT}); 0 for none. */
     SocketAddress blockingReceive(ByteBuffer dst, long timeoutNanos) throws IOException {
@@ -623,6 +663,9 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         }
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
+        }
+        if (remoteAddress != null && knownEmpty()) {
+            return 0;
         }
         readLock.lock(); // held across the call so that readCount is this read's
         try {
@@ -678,6 +721,9 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 }
                 int seen = eventSeq.get();
                 result = tryReceive(dst, dsts, offset, length, connectedRead, true);
+                if (!blocking && result == null) {
+                    eventSeq.markQuiet(seen);
+                }
                 if (blocking) {
                     long deadline = timeoutNanos == 0 ? 0 : System.nanoTime() + timeoutNanos;
                     long spinEnd = Waits.spinEnd(network.spinNanos());
@@ -1041,6 +1087,9 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 rt.pollLocked();
                 n = target == null ? p.socket().send(seg, 0, len) : p.socket().sendTo(seg, 0, len, hi, lo, port);
             }
+            if (n > 0 || len == 0) {
+                rt.flushLocked(); // out now; on the loopback stack delivered, its receivers told, before send returns
+            }
         } finally {
             rt.unlock();
         }
@@ -1364,6 +1413,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                         kernel.configureBlocking(block);
                     }
                 }
+                eventSeq.incrementAndGet(); // a receive's quiet mark holds for the non-blocking mode it was made in
             } finally {
                 writeLock.unlock();
             }

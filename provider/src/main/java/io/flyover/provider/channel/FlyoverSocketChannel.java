@@ -834,6 +834,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             if (dsts != null && status > 0) {
                 total = readMore(dsts, offset, length, total);
             }
+            if (total > 0 && conn.hasPendingOutput()) {
+                rt.flushLocked(); // the read opened the window enough to announce (RFC 9293 §3.8.6.2.2): now
+            }
             if (status >= 0 && !conn.isReadable()) {
                 emptyAtSeq = seq; // drained: the next read waits for an event (or input not yet polled)
                 if (!isBlocking()) {

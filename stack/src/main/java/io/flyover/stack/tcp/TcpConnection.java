@@ -344,6 +344,14 @@ public final class TcpConnection {
         return rcvFin ? EOF : 0;
     }
 
+    /**
+     * Whether this connection has something to send at the next flush (data, a window update after a
+     * read, a FIN): a reader that is not going to poll flushes when true, or the update waits for a timer.
+     */
+    public boolean hasPendingOutput() {
+        return pendingOutput;
+    }
+
     /** RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window when it grew enough. */
     private void onUserRead() {
         if (!state.canReceiveData()) {
