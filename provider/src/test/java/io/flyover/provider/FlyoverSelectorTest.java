@@ -39,6 +39,61 @@ class FlyoverSelectorTest {
         hosts.close();
     }
 
+    /**
+     * The selected-key set keeps keys in an array slot each: the usual "next, remove, handle" loop must
+     * still see every key exactly once, and contains/remove/clear must agree with the keys' state.
+     */
+    @Test
+    void theSelectedKeySetIteratesRemovesAndClearsLikeASet() throws Exception {
+        List<Pipe> pipes = new ArrayList<>();
+        try (Selector selector = hosts.a.openSelector()) {
+            Map<SelectionKey, Integer> ids = new HashMap<>();
+            for (int i = 0; i < 7; i++) {
+                Pipe pipe = hosts.a.openPipe();
+                pipes.add(pipe);
+                pipe.source().configureBlocking(false);
+                ids.put(pipe.source().register(selector, SelectionKey.OP_READ), i);
+                pipe.sink().write(ByteBuffer.wrap(new byte[] {(byte) i}));
+            }
+            assertEquals(7, selector.selectNow());
+            Set<SelectionKey> selected = selector.selectedKeys();
+            assertEquals(7, selected.size());
+            assertTrue(selected.containsAll(ids.keySet()));
+            assertThrows(UnsupportedOperationException.class, () -> selected.add(ids.keySet().iterator().next()));
+            List<Integer> seen = new ArrayList<>();
+            var it = selected.iterator();
+            while (it.hasNext()) {
+                SelectionKey k = it.next();
+                seen.add(ids.get(k));
+                if (ids.get(k) % 2 == 0) {
+                    it.remove(); // the last key moves into this slot and is still visited
+                    assertFalse(selected.contains(k));
+                    assertThrows(IllegalStateException.class, it::remove);
+                }
+            }
+            seen.sort(null);
+            assertEquals(List.of(0, 1, 2, 3, 4, 5, 6), seen, "every key once");
+            assertEquals(3, selected.size(), "the odd ones stay");
+            for (SelectionKey k : ids.keySet()) {
+                assertEquals(ids.get(k) % 2 == 1, selected.contains(k));
+            }
+            SelectionKey odd = selected.iterator().next();
+            assertTrue(selected.remove(odd));
+            assertFalse(selected.remove(odd));
+            assertEquals(2, selected.size());
+            assertEquals(5, selector.selectNow(), "the removed keys, still ready, come back; the two still selected do not count again");
+            assertEquals(7, selected.size());
+            selected.clear();
+            assertTrue(selected.isEmpty());
+            assertEquals(7, selector.selectNow());
+        } finally {
+            for (Pipe p : pipes) {
+                p.source().close();
+                p.sink().close();
+            }
+        }
+    }
+
     /** A connected Flyover pair: [client on A, accepted on B]. */
     private SocketChannel[] pair() throws Exception {
         try (ServerSocketChannel server = hosts.b.openServerSocketChannel().bind(new InetSocketAddress(TwoHosts.B4, 0))) {

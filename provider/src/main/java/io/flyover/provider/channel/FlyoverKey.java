@@ -31,6 +31,8 @@ final class FlyoverKey extends AbstractSelectionKey {
     /** Ready operations gathered in the current selection pass, and whether the key is in the pass list. */
     int passOps;
     boolean inPass;
+    /** This key's slot in its selector's {@link SelectedKeySet}, or -1 when not selected (selector's thread). */
+    int selectedIndex = -1;
 
     FlyoverKey(FlyoverSelector selector, AbstractSelectableChannel channel, FlyoverSelectable flyover) {
         this.selector = selector;

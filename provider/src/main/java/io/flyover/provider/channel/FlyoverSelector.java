@@ -12,7 +12,6 @@ import java.nio.channels.spi.AbstractSelector;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -46,7 +45,7 @@ public final class FlyoverSelector extends AbstractSelector {
     private final Selector inner;
     private final Set<SelectionKey> keys = ConcurrentHashMap.newKeySet();
     private final Set<SelectionKey> publicKeys = Collections.unmodifiableSet(keys);
-    private final Set<SelectionKey> selectedKeys = new HashSet<>();
+    private final SelectedKeySet selectedKeys = new SelectedKeySet();
     private final Set<SelectionKey> publicSelectedKeys = new UngrowableSet<>(selectedKeys);
     private final ReentrantLock selectLock = new ReentrantLock();
     private boolean inSelect;
