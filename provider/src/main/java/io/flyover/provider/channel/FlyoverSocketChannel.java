@@ -901,7 +901,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 throw kernelFailed(e);
             }
         }
-        return (int) flyoverWrite(src, null, 0, 0);
+        return (int) flyoverWrite(src, null, 0, 0, NOT_URGENT);
     }
 
     @Override
@@ -915,10 +915,17 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 throw kernelFailed(e);
             }
         }
-        return flyoverWrite(null, srcs, offset, length);
+        return flyoverWrite(null, srcs, offset, length, NOT_URGENT);
     }
 
-    private long flyoverWrite(ByteBuffer src, ByteBuffer[] srcs, int offset, int length) throws IOException {
+    /** {@link #flyoverWrite}'s {@code urgent} when the write is ordinary data. */
+    private static final int NOT_URGENT = -1;
+
+    /**
+     * A write of the buffers, or of the one urgent byte {@code urgent} (0-255; {@link #NOT_URGENT} for
+     * ordinary data): blocking ones wait for room as {@code SocketChannelImpl} does.
+     */
+    private long flyoverWrite(ByteBuffer src, ByteBuffer[] srcs, int offset, int length, int urgent) throws IOException {
         writeLock.lock();
         try {
             ensureOpenAndConnected();
@@ -935,16 +942,17 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                         writer = Thread.currentThread();
                     }
                 } else if (outputClosed) {
-                    throw new IOException("Broken pipe");
+                    throw new IOException("Broken pipe"); // the kernel's EPIPE, also for send(MSG_OOB)
                 }
                 int seen = eventSeq.get();
-                total = tryWrite(src, srcs, offset, length);
+                total = tryWrite(src, srcs, offset, length, urgent);
                 if (blocking) {
                     long spinEnd = Waits.spinEnd(network.spinNanos());
-                    while (wantsBytes(src, srcs, offset, length) && isOpen() && !outputClosed) {
+                    while ((urgent == NOT_URGENT ? wantsBytes(src, srcs, offset, length) : total == 0)
+                            && isOpen() && !outputClosed) {
                         awaitEvent(seen, spinEnd, 0);
                         seen = eventSeq.get();
-                        long n = tryWrite(src, srcs, offset, length);
+                        long n = tryWrite(src, srcs, offset, length, urgent);
                         if (n > 0) {
                             total += n;
                             spinEnd = Waits.spinEnd(network.spinNanos());
@@ -967,8 +975,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     }
 
     /** One attempt: bytes copied into the send buffer and flushed towards the wire; throws a failure. */
-    private long tryWrite(ByteBuffer src, ByteBuffer[] srcs, int offset, int length) throws IOException {
-        if (!wantsBytes(src, srcs, offset, length)) {
+    private long tryWrite(ByteBuffer src, ByteBuffer[] srcs, int offset, int length, int urgent) throws IOException {
+        if (urgent == NOT_URGENT && !wantsBytes(src, srcs, offset, length)) {
             return 0;
         }
         StackRuntime rt = runtime;
@@ -979,10 +987,10 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             if (!isOpen()) {
                 return 0;
             }
-            status = writeSome(src, srcs, offset, length);
+            status = writeSome(src, srcs, offset, length, urgent);
             if (status == 0) {
                 rt.pollLocked(); // acknowledgements may be waiting to free space
-                status = writeSome(src, srcs, offset, length);
+                status = writeSome(src, srcs, offset, length, urgent);
             }
             if (status > 0) {
                 total = status;
@@ -1009,7 +1017,10 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         return total;
     }
 
-    private int writeSome(ByteBuffer src, ByteBuffer[] srcs, int offset, int length) {
+    private int writeSome(ByteBuffer src, ByteBuffer[] srcs, int offset, int length, int urgent) {
+        if (urgent != NOT_URGENT) {
+            return conn.writeUrgent((byte) urgent);
+        }
         if (src != null) {
             return conn.write(src);
         }
@@ -1039,73 +1050,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 throw kernelFailed(e);
             }
         }
-        writeLock.lock();
-        try {
-            ensureOpenAndConnected();
-            boolean blocking = isBlocking();
-            int n = 0;
-            try {
-                if (blocking) {
-                    begin();
-                    synchronized (stateLock) {
-                        ensureOpen();
-                        if (outputClosed) {
-                            throw new ClosedChannelException();
-                        }
-                        writer = Thread.currentThread();
-                    }
-                } else if (outputClosed) {
-                    throw new IOException("Broken pipe"); // the kernel's EPIPE for send(MSG_OOB)
-                }
-                int seen = eventSeq.get();
-                n = tryWriteUrgent(data);
-                if (blocking) {
-                    long spinEnd = Waits.spinEnd(network.spinNanos());
-                    while (n == 0 && isOpen() && !outputClosed) {
-                        awaitEvent(seen, spinEnd, 0);
-                        seen = eventSeq.get();
-                        n = tryWriteUrgent(data);
-                    }
-                }
-            } finally {
-                if (blocking) {
-                    writer = null;
-                    end(n > 0);
-                }
-                if (n <= 0 && outputClosed) {
-                    throw new AsynchronousCloseException(); // as SocketChannelImpl.sendOutOfBandData
-                }
-            }
-            return n;
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    /** One attempt at queueing the urgent byte and flushing it: 1, or 0 when the send buffer is full. */
-    private int tryWriteUrgent(byte data) throws IOException {
-        StackRuntime rt = runtime;
-        int status;
-        rt.lock();
-        try {
-            if (!isOpen()) {
-                return 0;
-            }
-            status = conn.writeUrgent(data);
-            if (status == 0) {
-                rt.pollLocked(); // acknowledgements may be waiting to free space
-                status = conn.writeUrgent(data);
-            }
-            if (status > 0) {
-                rt.flushLocked();
-            }
-        } finally {
-            rt.unlock();
-        }
-        if (status == TcpConnection.FAILED) {
-            throw Errors.writeFailed(conn.error());
-        }
-        return status;
+        return (int) flyoverWrite(null, null, 0, 0, data & 0xFF);
     }
 
     // --- shutdown and close ---------------------------------------------------------------------
