@@ -158,6 +158,27 @@ class QuietPollingTest {
     }
 
     @Test
+    void aKernelDatagramASelectorReportsIsReceivedAtOnce() throws Exception {
+        try (DatagramChannel receiver = provider.openDatagramChannel().bind(new InetSocketAddress(LO, 0));
+             DatagramChannel kernelSender = JdkSelectorProvider.get().openDatagramChannel();
+             java.nio.channels.Selector selector = provider.openSelector()) {
+            receiver.configureBlocking(false);
+            receiver.register(selector, java.nio.channels.SelectionKey.OP_READ);
+            ByteBuffer in = ByteBuffer.allocate(8);
+            for (int round = 0; round < 5; round++) {
+                assertNull(receiver.receive(in)); // quiet
+                kernelSender.send(ByteBuffer.wrap(new byte[] {(byte) round}), receiver.getLocalAddress());
+                assertEquals(1, selector.select(10_000), "the kernel shadow's datagram makes the key ready");
+                selector.selectedKeys().clear();
+                in.clear();
+                assertNotNull(receiver.receive(in), "a key reported readable is read at once, as the JDK's");
+                assertEquals(round, in.get(0));
+                in.clear();
+            }
+        }
+    }
+
+    @Test
     void aDatagramArrivingOnTheKernelShadowIsFoundByBusyPolling() throws Exception {
         try (DatagramChannel receiver = provider.openDatagramChannel().bind(new InetSocketAddress(LO, 0));
              DatagramChannel kernelSender = JdkSelectorProvider.get().openDatagramChannel()) {

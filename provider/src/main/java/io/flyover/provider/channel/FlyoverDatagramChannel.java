@@ -611,8 +611,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
      * receive only, as XLIO polls the OS once per {@code XLIO_RX_UDP_POLL_OS_RATIO} offloaded polls.
      */
     private boolean knownEmpty() {
-        if (!eventSeq.isQuiet()) {
-            return false;
+        if (!eventSeq.isQuiet() || !isOpen() || (remoteAddress != null && connectedPart == null)) {
+            return false; // a socket connected through the kernel only reads the kernel's
         }
         List<Part> ps = parts;
         for (int i = 0; i < ps.size(); i++) {
@@ -1469,6 +1469,13 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     @Override
     public void removeKey(FlyoverKey key) {
         keys.remove(key);
+    }
+
+    @Override
+    public void onKernelReady(int ops) {
+        if ((ops & SelectionKey.OP_READ) != 0) {
+            eventSeq.incrementAndGet(); // the kernel socket has a datagram: no quiet answers until it is read
+        }
     }
 
     @Override

@@ -22,4 +22,10 @@ interface FlyoverSelectable {
     void addKey(FlyoverKey key) throws ClosedChannelException;
 
     void removeKey(FlyoverKey key);
+
+    /**
+     * A selector's inner (kernel) selector found {@link #kernelPart()} ready for {@code ops}: data came
+     * in past the Flyover stack, so a channel that answers reads from a quiet mark must drop it.
+     */
+    default void onKernelReady(int ops) {}
 }

@@ -325,6 +325,9 @@ public final class FlyoverSelector extends AbstractSelector {
 
     private void innerReady(SelectionKey innerKey) {
         if (innerKey.attachment() instanceof FlyoverKey k) {
+            if (k.flyover != null) {
+                k.flyover.onKernelReady(innerKey.readyOps());
+            }
             addToPass(k, innerKey.readyOps());
         }
     }

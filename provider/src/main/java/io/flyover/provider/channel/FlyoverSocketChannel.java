@@ -729,7 +729,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
      */
     private boolean knownEmpty() {
         StackRuntime rt;
-        return eventSeq.isQuiet() && (rt = runtime) != null && !rt.inputMayBePending();
+        return eventSeq.isQuiet() && !inputClosed && isOpen() && (rt = runtime) != null && !rt.inputMayBePending();
     }
 
     /**

@@ -25,8 +25,8 @@ final class SelectedKeySet extends AbstractSet<SelectionKey> {
     @Override
     public boolean add(SelectionKey key) {
         FlyoverKey k = (FlyoverKey) key;
-        if (k.selectedIndex >= 0) {
-            return false;
+        if (contains(k)) {
+            return false; // the slot is checked, not only the index: a set cleared elsewhere leaves no stale "selected"
         }
         if (size == keys.length) {
             keys = Arrays.copyOf(keys, size * 2); // grows with the ready keys, then stays
