@@ -793,7 +793,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         if (dst != null) {
             return k.receive(dst);
         }
-        ByteBuffer b = ByteBuffer.allocate(MAX_DATAGRAM);
+        receiveSegment();
+        ByteBuffer b = receiveScratch.clear(); // the channel's one receive buffer, under the read lock
         SocketAddress sa = k.receive(b);
         if (sa != null) {
             b.flip();
