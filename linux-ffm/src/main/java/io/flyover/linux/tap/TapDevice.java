@@ -1,6 +1,7 @@
 package io.flyover.linux.tap;
 
 import io.flyover.linux.sys.Errno;
+import io.flyover.linux.sys.InputWaiter;
 import io.flyover.linux.sys.Libc;
 import io.flyover.linux.sys.NetInterface;
 import io.flyover.stack.buffer.FrameBurst;
@@ -169,10 +170,35 @@ public final class TapDevice implements NetDevice {
     /** Frames the kernel refused (interface down, invalid frame): taken and released, not sent. */
     public long transmitErrors() { return transmitErrors; }
 
+    /** Sleeps in poll(2) on the device's descriptor until a frame may be readable. */
+    @Override
+    public boolean awaitInput(long timeoutNanos) {
+        InputWaiter w = inputWaiter;
+        if (w == null) {
+            synchronized (this) {
+                if (fd < 0) {
+                    return false;
+                }
+                if (inputWaiter == null) {
+                    inputWaiter = new InputWaiter(fd);
+                }
+                w = inputWaiter;
+            }
+        }
+        return w.await(timeoutNanos);
+    }
+
+    /** The stack thread's wait for input, made at its first wait. */
+    private volatile InputWaiter inputWaiter;
+
     @Override
     public void close() {
         if (fd < 0) {
             return;
+        }
+        InputWaiter w = inputWaiter;
+        if (w != null) {
+            w.close();
         }
         Libc.closeQuietly(fd);
         fd = -1;

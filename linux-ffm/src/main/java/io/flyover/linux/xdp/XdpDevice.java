@@ -2,6 +2,7 @@ package io.flyover.linux.xdp;
 
 import io.flyover.linux.sys.Errno;
 import io.flyover.linux.sys.ErrnoException;
+import io.flyover.linux.sys.InputWaiter;
 import io.flyover.linux.sys.Libc;
 import io.flyover.linux.sys.NetInterface;
 import io.flyover.stack.buffer.FrameBurst;
@@ -82,6 +83,8 @@ public final class XdpDevice implements NetDevice {
     private Mode mode;
     private Attach attach;
     private boolean closed;
+    /** The stack thread's wait for input on the sockets (set once they are open). */
+    private volatile InputWaiter inputWaiter;
 
     /** One queue: {@code XdpDevice(interfaceName, queueId, 1, pool, ringSize, zeroCopy)}. */
     public XdpDevice(String interfaceName, int queueId, FramePool pool, int ringSize, boolean zeroCopy)
@@ -143,9 +146,12 @@ public final class XdpDevice implements NetDevice {
             }
             mode = sockets[0].isZeroCopy() ? Mode.ZERO_COPY : Mode.COPY;
             attachProgram(nif, preferred);
-            for (XskSocket s : sockets) {
-                s.refill();
+            int[] fds = new int[sockets.length];
+            for (int q = 0; q < sockets.length; q++) {
+                sockets[q].refill();
+                fds[q] = sockets[q].fd();
             }
+            inputWaiter = new InputWaiter(fds);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -356,12 +362,23 @@ public final class XdpDevice implements NetDevice {
     }
 
     /** Detaches the program (closing its link), closes the sockets and gives every held frame back. */
+    /** Sleeps in poll(2) on the queues' AF_XDP sockets until a frame may be in an RX ring. */
+    @Override
+    public boolean awaitInput(long timeoutNanos) {
+        InputWaiter w = inputWaiter;
+        return w != null && w.await(timeoutNanos);
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        InputWaiter w = inputWaiter;
+        if (w != null) {
+            w.close();
+        }
         Libc.closeQuietly(linkFd);
         linkFd = -1;
         for (XskSocket s : sockets) {

@@ -333,6 +333,30 @@ public abstract class DeviceInteropContract {
         }
     }
 
+    /**
+     * The stack thread's interrupt mode: {@code NetDevice.awaitInput} sleeps while the device is idle
+     * and returns when a frame may be read (the JUnit timeout fails a wait that a frame does not end).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void anIdleDeviceEndsItsStackThreadsWaitWhenAFrameArrives() throws Exception {
+        Prerequisites.requirePython();
+        try (Wire wire = new Wire(device)) {
+            while (wire.pollOnce() > 0) {
+                // drain whatever the kernel said while the link came up
+            }
+            java.util.concurrent.CompletableFuture<Boolean> woke = new java.util.concurrent.CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().daemon().start(() -> woke.complete(device.awaitInput(120_000_000_000L)));
+            Thread.sleep(100);
+            assertTrue(!woke.isDone(), "nothing to read: the wait goes on");
+            byte[] marker = frameTo(ourMac(), ns.peerMac(), 0x88b5, "f1f0f1f0" + "00".repeat(60));
+            ns.sendRawFrames(List.of(marker));
+            assertTrue(woke.get(30, java.util.concurrent.TimeUnit.SECONDS), "the device can wait, and the frame ended the wait");
+            waiter.join();
+            wire.await("the frame that ended the wait", f -> Arrays.equals(f, marker));
+        }
+    }
+
     @Test
     void malformedFramesArriveAsFramesAndTheDeviceKeepsWorking() {
         Prerequisites.requirePython();

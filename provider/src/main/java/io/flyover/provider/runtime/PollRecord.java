@@ -1,7 +1,7 @@
 package io.flyover.provider.runtime;
 
 /**
- * When a stack was last polled, the deadline that poll returned and how many polls there were: written
+ * When an application thread last polled a stack, the deadline the last poll returned and how many polls there were: written
  * by every poll, read by the stack thread when it decides to rest. Padded ({@link CacheLinePadding}) so
  * that these writes do not pull away the cache lines busy-polling readers spin on.
  */
@@ -13,11 +13,17 @@ final class PollRecord extends PollRecordFields {
         lastPollNanos = Long.MIN_VALUE / 2;
     }
 
-    /** A poll at {@code now} (under the stack lock) returned {@code nextDeadline}. */
+    /** An application thread's poll at {@code now} (under the stack lock) returned {@code nextDeadline}. */
     void record(long now, long nextDeadline) {
         nextDeadlineNanos = nextDeadline;
         lastPollNanos = now;
         polls++; // only under the stack lock
+    }
+
+    /** The stack thread's own poll: the deadline and the count, but not "an application polled". */
+    void recordDeadline(long nextDeadline) {
+        nextDeadlineNanos = nextDeadline;
+        polls++;
     }
 
     long lastPollNanos() { return lastPollNanos; }

@@ -78,6 +78,9 @@ public final class StackRuntime implements AutoCloseable {
         }
         ErrorHandler errors = t -> System.getLogger(StackRuntime.class.getName())
                 .log(System.Logger.Level.ERROR, "stack thread of " + interfaceName + " failed", t);
+        // busy-spin and yield keep the stack thread on its core; backoff and sleep let it sleep in the device
+        sleepInDeviceWhenIdle(idle instanceof org.agrona.concurrent.BackoffIdleStrategy
+                || idle instanceof org.agrona.concurrent.SleepingIdleStrategy);
         agentRunner = new AgentRunner(idle, errors, null, new StackAgent(this));
         AgentRunner.startOnThread(agentRunner, threads);
     }
@@ -232,6 +235,11 @@ public final class StackRuntime implements AutoCloseable {
      * Polls the stack once (receive, timers, transmit); the lock must be held. Returns whether anything was received or sent.
      */
     public boolean pollLocked() {
+        return pollLocked(false);
+    }
+
+    /** @param byStackThread a poll of the stack thread's own, which is not the application driving the stack */
+    private boolean pollLocked(boolean byStackThread) {
         assert lock.isHeldByCurrentThread();
         if (closed) {
             return false;
@@ -240,7 +248,12 @@ public final class StackRuntime implements AutoCloseable {
         long before = c.rxFrames() + c.txFrames();
         long now = clock.getAsLong();
         long nextDeadline = stack.poll(now);
-        lastPoll.record(now, nextDeadline);
+        if (byStackThread) {
+            lastStackThreadPollNanos = now;
+            lastPoll.recordDeadline(nextDeadline);
+        } else {
+            lastPoll.record(now, nextDeadline);
+        }
         StatsPublisher p = publisher;
         if (p != null) {
             p.recordPoll();
@@ -273,15 +286,22 @@ public final class StackRuntime implements AutoCloseable {
      * application thread queued for the lock); never waits. Returns whether the poll did work.
      */
     public boolean tryPoll() {
+        return tryPoll(false);
+    }
+
+    private boolean tryPoll(boolean byStackThread) {
         if (lock.hasQueuedThreads() || !lock.tryLock()) {
             return false;
         }
         try {
-            return pollLocked();
+            return pollLocked(byStackThread);
         } finally {
             lock.unlock();
         }
     }
+
+    /** When the stack thread last polled (its own field: it alone reads and writes it). */
+    private long lastStackThreadPollNanos = Long.MIN_VALUE / 2;
 
     /**
      * The stack thread's turn (XLIO's inline mode): it polls when a loopback backlog waits or nobody
@@ -295,7 +315,46 @@ public final class StackRuntime implements AutoCloseable {
             agentRest(parksSeen);
             return false;
         }
-        return tryPoll();
+        if (tryPoll(true)) {
+            emptyAgentPolls = 0;
+            return true;
+        }
+        // idle: after a short spin, sleep in the device until input (interrupt mode) instead of parking
+        // blind, which would leave a frame that arrives meanwhile waiting for the park to end
+        return sleepsInDevice && ++emptyAgentPolls >= SPINS_BEFORE_DEVICE_WAIT && awaitDeviceInput();
+    }
+
+    /** Whether the stack thread may sleep in the device when idle (a device stack not told to spin). */
+    private volatile boolean sleepsInDevice;
+
+    /** Set by {@link #start} from the idle strategy (and by tests that drive the turns by hand). */
+    void sleepInDeviceWhenIdle(boolean allowed) {
+        sleepsInDevice = allowed;
+    }
+
+    /** Empty polls in a row by the stack thread (its own counter). */
+    private int emptyAgentPolls;
+
+    /** Empty polls the stack thread spins through before it sleeps in the device. */
+    private static final int SPINS_BEFORE_DEVICE_WAIT = 100;
+
+    /** The longest sleep in the device: the stack thread looks at its timers at least this often. */
+    private static final long DEVICE_WAIT_MAX_NANOS = 10_000_000;
+
+    /**
+     * Sleeps in the device ({@link io.flyover.stack.device.NetDevice#awaitInput}) until input may have
+     * arrived or the next timer is near; false (the idle strategy parks instead) when a timer is due
+     * within a millisecond, the device cannot wait, or the runtime closes.
+     */
+    private boolean awaitDeviceInput() {
+        if (loopback) {
+            return false;
+        }
+        long wait = Math.min(DEVICE_WAIT_MAX_NANOS, lastPoll.nextDeadlineNanos() - clock.getAsLong());
+        if (wait < 1_000_000 || closed) {
+            return false;
+        }
+        return stack.device().awaitInput(wait);
     }
 
     /**
@@ -309,7 +368,8 @@ public final class StackRuntime implements AutoCloseable {
             return false;
         }
         long now = clock.getAsLong();
-        return lastPoll.nextDeadlineNanos() > now && now - lastPoll.lastPollNanos() < INLINE_REST_NANOS;
+        long polled = Math.max(lastPoll.lastPollNanos(), lastStackThreadPollNanos);
+        return lastPoll.nextDeadlineNanos() > now && now - polled < INLINE_REST_NANOS;
     }
 
     /** How long after an application thread's poll the stack thread leaves the stack to it. */
@@ -343,6 +403,7 @@ public final class StackRuntime implements AutoCloseable {
 
     /** Ends the stack thread's rest (an application thread is about to park and stop polling). */
     public void wakeAgent() {
+        lastApplicationParkNanos = clock.getAsLong();
         applicationParks++;
         Thread t = restingAgent;
         if (t != null) {
@@ -352,11 +413,20 @@ public final class StackRuntime implements AutoCloseable {
 
     /**
      * Whether application threads polled the stack within {@link #INLINE_NANOS} (their polls run the due
-     * timers too) and left no loopback backlog.
+     * timers too), none parked since that poll, and no loopback backlog was left.
      */
     private boolean applicationDriving() {
-        return clock.getAsLong() - lastPoll.lastPollNanos() < INLINE_NANOS && loopbackBacklog.get() == 0;
+        long last = lastPoll.lastPollNanos();
+        return clock.getAsLong() - last < INLINE_NANOS && last - lastApplicationParkNanos > 0
+                && loopbackBacklog.get() == 0;
     }
+
+    /**
+     * When an application thread last stopped polling to park ({@link #wakeAgent}): polls from before
+     * it do not count as the application driving the stack, or the stack thread would rest again while
+     * the parked thread waits for input only the stack thread will now poll in.
+     */
+    private volatile long lastApplicationParkNanos = Long.MIN_VALUE / 2;
 
     /**
      * Sends output queued by the application (the lock must be held). On the loopback stack the packets

@@ -49,6 +49,17 @@ public interface NetDevice extends AutoCloseable {
     }
 
     /**
+     * Blocks the calling thread until the device may have input, or about {@code timeoutNanos} passed
+     * (at least a millisecond), without spinning: what a stack thread does when nobody polls and no
+     * timer is due soon (Onload's and XLIO's interrupt mode). Answers false when the device cannot wait
+     * this way, and the caller parks instead. Called without the stack's lock by one thread at a time,
+     * while others may receive and transmit.
+     */
+    default boolean awaitInput(long timeoutNanos) {
+        return false;
+    }
+
+    /**
      * Whether everything transmitted comes back as received, as on Linux's {@code lo}: the stack then
      * treats received frames as its own (loopback addresses allowed, no wire checks) and sends nothing
      * that is not addressed to itself (no ARP, ND or membership reports). Decorators answer for their inner device.

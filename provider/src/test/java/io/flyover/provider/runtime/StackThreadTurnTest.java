@@ -1,0 +1,106 @@
+package io.flyover.provider.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flyover.stack.SeededRandom;
+import io.flyover.stack.Stack;
+import io.flyover.stack.StackConfig;
+import io.flyover.stack.buffer.FrameBurst;
+import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.DeviceCapabilities;
+import io.flyover.stack.device.NetDevice;
+import io.flyover.stack.device.soft.VethPair;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The stack thread's turn on a device stack, driven by hand with an injected clock: it leaves the stack
+ * to application threads while they poll it, but not once they park (their earlier polls do not count),
+ * and when nobody polls and no timer is near it sleeps in the device instead of parking blind.
+ */
+@Timeout(30)
+class StackThreadTurnTest {
+    private final FramePool poolA = FramePool.allocate(256);
+    private final FramePool poolB = FramePool.allocate(256);
+    private final VethPair veth = VethPair.create(poolA, 0x0200_0000_000AL, poolB, 0x0200_0000_000BL, 64);
+    private final WaitCountingDevice device = new WaitCountingDevice(veth.a());
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    private final StackRuntime runtime = new StackRuntime("veth-a",
+            new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).build(), device, new SeededRandom(5)),
+            false, clock::get, null);
+
+    @AfterEach
+    void close() {
+        runtime.close();
+        veth.b().close();
+    }
+
+    private void applicationPoll() {
+        runtime.lock();
+        try {
+            runtime.pollLocked();
+        } finally {
+            runtime.unlock();
+        }
+    }
+
+    @Test
+    void anApplicationThreadThatParkedNoLongerCountsAsDrivingTheStack() {
+        applicationPoll();
+        clock.addAndGet(10_000);
+        long polls = runtime.polls();
+        runtime.agentTurn(); // 10 µs after an application poll: the application drives, the stack thread rests
+        assertEquals(polls, runtime.polls(), "resting while the application polls");
+        runtime.wakeAgent(); // the application thread is about to park
+        clock.addAndGet(10_000);
+        runtime.agentTurn();
+        assertEquals(polls + 1, runtime.polls(), "with the application parked, the stack thread polls at once");
+    }
+
+    @Test
+    void anIdleStackThreadSleepsInTheDeviceAfterAShortSpin() {
+        runtime.sleepInDeviceWhenIdle(true); // what the default backoff idle strategy chooses
+        clock.addAndGet(1_000_000_000L); // nobody polled for a second
+        for (int i = 0; i < 200; i++) {
+            runtime.agentTurn();
+        }
+        assertTrue(device.waits > 0, "the stack thread waited in the device");
+        assertTrue(device.waits < 200, "only after a spin of empty polls: " + device.waits);
+    }
+
+    @Test
+    void aStackThreadToldToSpinNeverSleepsInTheDevice() {
+        runtime.sleepInDeviceWhenIdle(false); // busy-spin or yield
+        clock.addAndGet(1_000_000_000L);
+        for (int i = 0; i < 200; i++) {
+            runtime.agentTurn();
+        }
+        assertEquals(0, device.waits);
+    }
+
+    /** Passes everything to a veth end and counts the stack thread's waits (which return at once). */
+    private static final class WaitCountingDevice implements NetDevice {
+        private final NetDevice inner;
+        int waits;
+
+        WaitCountingDevice(NetDevice inner) {
+            this.inner = inner;
+        }
+
+        @Override public String name() { return inner.name(); }
+        @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
+        @Override public FramePool pool() { return inner.pool(); }
+        @Override public int receive(int queue, FrameBurst into, long nowNanos) { return inner.receive(queue, into, nowNanos); }
+        @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return inner.transmit(queue, frames, nowNanos); }
+        @Override public void close() { inner.close(); }
+
+        @Override
+        public boolean awaitInput(long timeoutNanos) {
+            waits++;
+            return true;
+        }
+    }
+}
