@@ -133,7 +133,8 @@ public final class SettingKeys {
             text(RULES_FILE, null, "A file of offload rules, read once at start."),
             choice(IDLE, List.of("busy-spin", "yield", "backoff", "sleep"), "backoff", "busy-spin", "backoff",
                     "How a stack thread waits when a poll found nothing: `busy-spin` (one core per stack), `yield`, "
-                            + "`backoff` (spin, yield, then park up to 1 ms) or `sleep` (1 ms)."),
+                            + "`backoff` (spin, yield, then park up to 1 ms) or `sleep` (1 ms); with `backoff` or `sleep` "
+                            + "a device stack's thread sleeps in `poll()` on the device until input or its next timer."),
             number(SPIN_NANOS, 0, 10_000_000_000L, "0", "100000", "0",
                     "How long (ns) a thread blocked in select, read, accept or connect polls the stack itself before parking."),
             number(FRAMES, 64, INT_MAX, "8192", null, "32768", "Frames in each interface stack's pool (2 KiB each)."),
