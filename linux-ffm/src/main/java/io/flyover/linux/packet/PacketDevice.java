@@ -109,6 +109,8 @@ public final class PacketDevice implements NetDevice {
     private final RxRing layout;
     private final int slotCount;
     private int fd;
+    /** The stack thread's wait for input (poll(2) on {@link #fd}). */
+    private final InputWaiter inputWaiter;
     private int slot;
 
     private int block;
@@ -182,6 +184,7 @@ public final class PacketDevice implements NetDevice {
             throw e;
         }
         this.fd = socket;
+        this.inputWaiter = new InputWaiter(this.fd);
         this.ring = mapped;
         int room = pool.frameSize() - pool.headroom() - ETHERNET_HEADER;
         this.capabilities = new DeviceCapabilities(nif.mac(), Math.clamp(Math.min(nif.mtu(), room), 576, 65_535),
@@ -341,33 +344,15 @@ public final class PacketDevice implements NetDevice {
     /** Sleeps in poll(2) on the device's descriptor until a frame may be readable. */
     @Override
     public boolean awaitInput(long timeoutNanos) {
-        InputWaiter w = inputWaiter;
-        if (w == null) {
-            synchronized (this) {
-                if (fd < 0) {
-                    return false;
-                }
-                if (inputWaiter == null) {
-                    inputWaiter = new InputWaiter(fd);
-                }
-                w = inputWaiter;
-            }
-        }
-        return w.await(timeoutNanos);
+        return inputWaiter.await(timeoutNanos);
     }
-
-    /** The stack thread's wait for input, made at its first wait. */
-    private volatile InputWaiter inputWaiter;
 
     @Override
     public void close() {
         if (fd < 0) {
             return;
         }
-        InputWaiter w = inputWaiter;
-        if (w != null) {
-            w.close();
-        }
+        inputWaiter.close();
         Libc.munmap(ring, ring.byteSize());
         Libc.closeQuietly(fd);
         fd = -1;

@@ -46,6 +46,8 @@ public final class TapDevice implements NetDevice {
     /** Native address of the pool's region; frames are addressed from it. */
     private final long base;
     private int fd;
+    /** The stack thread's wait for input (poll(2) on {@link #fd}). */
+    private final InputWaiter inputWaiter;
     /** A frame kept between reads, so an empty read costs no acquire/release. */
     private int spare = FramePool.NO_FRAME;
     private long receivedFrames;
@@ -78,6 +80,7 @@ public final class TapDevice implements NetDevice {
             }
         }
         this.fd = opened;
+        this.inputWaiter = new InputWaiter(this.fd);
         int mtu;
         try {
             mtu = NetInterface.lookup(interfaceName).mtu();
@@ -173,33 +176,15 @@ public final class TapDevice implements NetDevice {
     /** Sleeps in poll(2) on the device's descriptor until a frame may be readable. */
     @Override
     public boolean awaitInput(long timeoutNanos) {
-        InputWaiter w = inputWaiter;
-        if (w == null) {
-            synchronized (this) {
-                if (fd < 0) {
-                    return false;
-                }
-                if (inputWaiter == null) {
-                    inputWaiter = new InputWaiter(fd);
-                }
-                w = inputWaiter;
-            }
-        }
-        return w.await(timeoutNanos);
+        return inputWaiter.await(timeoutNanos);
     }
-
-    /** The stack thread's wait for input, made at its first wait. */
-    private volatile InputWaiter inputWaiter;
 
     @Override
     public void close() {
         if (fd < 0) {
             return;
         }
-        InputWaiter w = inputWaiter;
-        if (w != null) {
-            w.close();
-        }
+        inputWaiter.close();
         Libc.closeQuietly(fd);
         fd = -1;
         if (spare != FramePool.NO_FRAME) {
