@@ -444,6 +444,9 @@ public final class StackRuntime implements AutoCloseable {
                 for (int i = 0; i < LOOPBACK_ROUNDS && (i == 0 || loopbackBacklog.get() != 0); i++) {
                     pollLocked();
                 }
+            } else if (stack.netInterface().nextLocalEvent() != Long.MAX_VALUE) {
+                pollLocked(); // sent to one of the stack's own addresses: delivered now, not when the
+                              // stack thread next wakes from its device
             }
         }
     }
