@@ -338,7 +338,10 @@ public final class StackRuntime implements AutoCloseable {
     /** Empty polls the stack thread spins through before it sleeps in the device. */
     private static final int SPINS_BEFORE_DEVICE_WAIT = 100;
 
-    /** The longest sleep in the device: the stack thread looks at its timers at least this often. */
+    /**
+     * The longest sleep in the device: the stack thread looks at its timers at least this often, as
+     * XLIO's internal thread does at its default {@code XLIO_TCP_TIMER_RESOLUTION_MSEC} of 10 ms.
+     */
     private static final long DEVICE_WAIT_MAX_NANOS = 10_000_000;
 
     /**
