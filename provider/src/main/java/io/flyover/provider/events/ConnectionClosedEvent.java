@@ -14,29 +14,7 @@ import jdk.jfr.Timespan;
 @Category({"Flyover", "Connections"})
 @Description("A Flyover socket closed, with the reason and the bytes it carried")
 @StackTrace(false)
-public final class ConnectionClosedEvent extends jdk.jfr.Event {
-    @Label("Protocol")
-    public String protocol;
-
-    @Label("Local Address")
-    public String localAddress;
-
-    @Label("Local Port")
-    public int localPort;
-
-    @Label("Remote Address")
-    public String remoteAddress;
-
-    @Label("Remote Port")
-    public int remotePort;
-
-    @Label("Path")
-    @Description("OFFLOAD (a Flyover stack) or KERNEL (the JDK's own socket)")
-    public String path;
-
-    @Label("Interface")
-    public String interfaceName;
-
+public final class ConnectionClosedEvent extends ConnectionEvent {
     @Label("Reason")
     @Description("closed, reset by peer, timed out, refused, unreachable, aborted")
     public String reason;

@@ -13,26 +13,7 @@ import jdk.jfr.Timespan;
 @Category({"Flyover", "Connections"})
 @Description("A TCP connection reached ESTABLISHED")
 @StackTrace(false)
-public final class ConnectionEstablishedEvent extends jdk.jfr.Event {
-    @Label("Local Address")
-    public String localAddress;
-
-    @Label("Local Port")
-    public int localPort;
-
-    @Label("Remote Address")
-    public String remoteAddress;
-
-    @Label("Remote Port")
-    public int remotePort;
-
-    @Label("Path")
-    @Description("OFFLOAD (a Flyover stack) or KERNEL (the JDK's own socket)")
-    public String path;
-
-    @Label("Interface")
-    public String interfaceName;
-
+public final class ConnectionEstablishedEvent extends ConnectionEvent {
     @Label("Handshake Time")
     @Description("From connect (or the first SYN of an accepted connection) to ESTABLISHED; 0 when unknown")
     @Timespan(Timespan.NANOSECONDS)

@@ -3,10 +3,8 @@ package io.flyover.provider.events;
 import io.flyover.provider.policy.OffloadDecision;
 import io.flyover.provider.policy.OffloadPath;
 import io.flyover.provider.policy.SocketRole;
-import io.flyover.provider.stats.AddressText;
 import io.flyover.stack.tcp.TcpConnection;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
@@ -24,13 +22,7 @@ public final class FlyoverEvents {
     public static void connectionOpened(TcpConnection c, String openedBy, String interfaceName) {
         ConnectionOpenedEvent e = new ConnectionOpenedEvent();
         if (e.shouldCommit()) {
-            e.protocol = "TCP";
-            e.localAddress = AddressText.address(c.localAddressHi(), c.localAddressLo());
-            e.localPort = c.localPort();
-            e.remoteAddress = AddressText.address(c.remoteAddressHi(), c.remoteAddressLo());
-            e.remotePort = c.remotePort();
-            e.path = OffloadPath.OFFLOAD.name();
-            e.interfaceName = interfaceName;
+            e.ends(c, interfaceName);
             e.openedBy = openedBy;
             e.commit();
         }
@@ -44,13 +36,7 @@ public final class FlyoverEvents {
                                         String interfaceName, String openedBy) {
         ConnectionOpenedEvent e = new ConnectionOpenedEvent();
         if (e.shouldCommit()) {
-            e.protocol = protocol;
-            e.localAddress = host(local);
-            e.localPort = port(local);
-            e.remoteAddress = host(remote);
-            e.remotePort = port(remote);
-            e.path = path.name();
-            e.interfaceName = interfaceName;
+            e.ends(protocol, local, remote, path, interfaceName);
             e.openedBy = openedBy;
             e.commit();
         }
@@ -60,12 +46,7 @@ public final class FlyoverEvents {
     public static void connectionEstablished(TcpConnection c, String interfaceName, long handshakeNanos) {
         ConnectionEstablishedEvent e = new ConnectionEstablishedEvent();
         if (e.shouldCommit()) {
-            e.localAddress = AddressText.address(c.localAddressHi(), c.localAddressLo());
-            e.localPort = c.localPort();
-            e.remoteAddress = AddressText.address(c.remoteAddressHi(), c.remoteAddressLo());
-            e.remotePort = c.remotePort();
-            e.path = OffloadPath.OFFLOAD.name();
-            e.interfaceName = interfaceName;
+            e.ends(c, interfaceName);
             e.handshake = handshakeNanos;
             e.commit();
         }
@@ -76,12 +57,7 @@ public final class FlyoverEvents {
                                              long handshakeNanos) {
         ConnectionEstablishedEvent e = new ConnectionEstablishedEvent();
         if (e.shouldCommit()) {
-            e.localAddress = host(local);
-            e.localPort = port(local);
-            e.remoteAddress = host(remote);
-            e.remotePort = port(remote);
-            e.path = path.name();
-            e.interfaceName = interfaceName;
+            e.ends("TCP", local, remote, path, interfaceName);
             e.handshake = handshakeNanos;
             e.commit();
         }
@@ -94,13 +70,7 @@ public final class FlyoverEvents {
     public static void connectionClosed(TcpConnection c, String interfaceName, String reason, long lifetimeNanos) {
         ConnectionClosedEvent e = new ConnectionClosedEvent();
         if (e.shouldCommit()) {
-            e.protocol = "TCP";
-            e.localAddress = AddressText.address(c.localAddressHi(), c.localAddressLo());
-            e.localPort = c.localPort();
-            e.remoteAddress = AddressText.address(c.remoteAddressHi(), c.remoteAddressLo());
-            e.remotePort = c.remotePort();
-            e.path = OffloadPath.OFFLOAD.name();
-            e.interfaceName = interfaceName;
+            e.ends(c, interfaceName);
             e.reason = reason != null ? reason : reason(c.error());
             e.bytesIn = c.payloadBytesReceived();
             e.bytesOut = c.payloadBytesSent();
@@ -114,13 +84,7 @@ public final class FlyoverEvents {
                                         String interfaceName, String reason, long bytesIn, long bytesOut, long lifetimeNanos) {
         ConnectionClosedEvent e = new ConnectionClosedEvent();
         if (e.shouldCommit()) {
-            e.protocol = protocol;
-            e.localAddress = host(local);
-            e.localPort = port(local);
-            e.remoteAddress = host(remote);
-            e.remotePort = port(remote);
-            e.path = path.name();
-            e.interfaceName = interfaceName;
+            e.ends(protocol, local, remote, path, interfaceName);
             e.reason = reason;
             e.bytesIn = bytesIn;
             e.bytesOut = bytesOut;
@@ -155,17 +119,5 @@ public final class FlyoverEvents {
             e.decidedBy = decision.reason();
             e.commit();
         }
-    }
-
-    private static String host(SocketAddress a) {
-        if (a instanceof InetSocketAddress i) {
-            InetAddress address = i.getAddress();
-            return address != null ? address.getHostAddress() : i.getHostString();
-        }
-        return a == null ? null : a.toString();
-    }
-
-    private static int port(SocketAddress a) {
-        return a instanceof InetSocketAddress i ? i.getPort() : 0;
     }
 }
