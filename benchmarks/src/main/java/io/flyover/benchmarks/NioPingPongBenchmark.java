@@ -97,7 +97,7 @@ public class NioPingPongBenchmark {
         }
         response = ByteBuffer.allocateDirect(PAYLOAD);
         running = true;
-        echoer = Thread.ofPlatform().daemon().name("nio-echo").start(select ? this::echoSelecting : this::echoReading);
+        echoer = Thread.ofPlatform().daemon().name("nio-echo").start(() -> echo(select));
     }
 
     /** One round trip: the request out, the whole 64-byte echo back; returns its last byte. */
@@ -135,40 +135,24 @@ public class NioPingPongBenchmark {
         }
     }
 
-    private void echoReading() {
+    /** The server end's loop: read the whole request (spinning on {@code read}, or on {@code selectNow} when selecting), echo it. */
+    private void echo(boolean select) {
         ByteBuffer b = ByteBuffer.allocateDirect(PAYLOAD);
-        try {
+        try (Selector s = select ? selectorProvider.openSelector() : null) {
+            if (s != null) {
+                serverEnd.register(s, SelectionKey.OP_READ);
+            }
             while (running) {
                 b.clear();
                 while (b.hasRemaining() && running) {
+                    if (s != null) {
+                        if (s.selectNow() == 0) {
+                            continue;
+                        }
+                        s.selectedKeys().clear();
+                    }
                     if (serverEnd.read(b) < 0) {
                         return;
-                    }
-                }
-                b.flip();
-                while (b.hasRemaining() && running) {
-                    serverEnd.write(b);
-                }
-            }
-        } catch (Throwable t) {
-            if (running) {
-                echoFailure = t;
-            }
-        }
-    }
-
-    private void echoSelecting() {
-        ByteBuffer b = ByteBuffer.allocateDirect(PAYLOAD);
-        try (Selector s = selectorProvider.openSelector()) {
-            serverEnd.register(s, SelectionKey.OP_READ);
-            while (running) {
-                b.clear();
-                while (b.hasRemaining() && running) {
-                    if (s.selectNow() > 0) {
-                        s.selectedKeys().clear();
-                        if (serverEnd.read(b) < 0) {
-                            return;
-                        }
                     }
                 }
                 b.flip();
