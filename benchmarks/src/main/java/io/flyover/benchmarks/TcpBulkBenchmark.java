@@ -10,11 +10,9 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -34,29 +32,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 3)
 @Fork(1)
-public class TcpBulkBenchmark {
+public class TcpBulkBenchmark extends TcpPairBenchmark {
     static final int CHUNK = 64 * 1024;
 
-    @Param({"flyover", "kernel"})
-    public String path = "flyover";
-
-    @Param({"4"})
-    public int ipVersion = 4;
-
-    /** 2: a dedicated server thread (one thread per end); 1: the server end runs inline on the benchmark thread. */
-    @Param({"2"})
-    public int threads = 2;
-
-    TcpPair pair;
     ByteBuffer chunk;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         pair = TcpPair.open(path, ipVersion, threads, TcpPair.ServerRole.DISCARD, false);
-        chunk = ByteBuffer.allocateDirect(CHUNK);
-        for (int i = 0; i < CHUNK; i++) {
-            chunk.put(i, (byte) i);
-        }
+        chunk = patterned(CHUNK);
     }
 
     /** Sends one chunk. */
@@ -64,11 +48,6 @@ public class TcpBulkBenchmark {
     public void send() throws IOException {
         chunk.clear();
         pair.send(chunk);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
-        pair.close();
     }
 
     /** Converts this benchmark's score (chunks per second) to Gbit/s. */

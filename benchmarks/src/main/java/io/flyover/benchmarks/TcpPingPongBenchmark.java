@@ -10,11 +10,9 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -32,30 +30,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 3)
 @Fork(1)
-public class TcpPingPongBenchmark {
+public class TcpPingPongBenchmark extends TcpPairBenchmark {
     static final int PAYLOAD = 64;
 
-    @Param({"flyover", "kernel"})
-    public String path = "flyover";
-
-    @Param({"4"})
-    public int ipVersion = 4;
-
-    /** 2: a dedicated server thread (one thread per end); 1: the server end runs inline on the benchmark thread. */
-    @Param({"2"})
-    public int threads = 2;
-
-    TcpPair pair;
     ByteBuffer request;
     ByteBuffer response;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         pair = TcpPair.open(path, ipVersion, threads, TcpPair.ServerRole.ECHO, true);
-        request = ByteBuffer.allocateDirect(PAYLOAD);
-        for (int i = 0; i < PAYLOAD; i++) {
-            request.put(i, (byte) i);
-        }
+        request = patterned(PAYLOAD);
         response = ByteBuffer.allocateDirect(PAYLOAD);
     }
 
@@ -66,10 +50,5 @@ public class TcpPingPongBenchmark {
         response.clear();
         pair.exchange(request, response);
         return response.get(PAYLOAD - 1);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
-        pair.close();
     }
 }
