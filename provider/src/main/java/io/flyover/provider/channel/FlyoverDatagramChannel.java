@@ -790,17 +790,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             readCount = n;
             return READ;
         }
-        if (dst != null) {
-            return k.receive(dst);
-        }
-        receiveSegment();
-        ByteBuffer b = receiveScratch.clear(); // the channel's one receive buffer, under the read lock
-        SocketAddress sa = k.receive(b);
-        if (sa != null) {
-            b.flip();
-            scatter(b, dsts, offset, length);
-        }
-        return sa;
+        return k.receive(dst); // an unconnected receive has one buffer: only connected reads scatter
     }
 
     private Object receiveFrom(Part p, ByteBuffer dst, ByteBuffer[] dsts, int offset, int length, boolean connectedRead)
