@@ -27,7 +27,10 @@ import org.agrona.concurrent.IdleStrategy;
  * and releases. A background stack thread ({@link StackAgent}) try-locks and polls so that timers, ACKs
  * and retransmissions run while the application does not call in; a thread waiting in {@code select()}
  * or a blocking read try-locks and polls the stack itself before it parks (run to completion, as XLIO);
- * while application threads poll the stack themselves the stack thread rests (XLIO's inline mode).
+ * while application threads poll the stack themselves the stack thread rests (XLIO's inline mode). When
+ * nobody polls a device stack and no timer is near, its thread sleeps in the device until input
+ * arrives (interrupt mode, {@link io.flyover.stack.device.NetDevice#awaitInput}); a loopback stack's
+ * thread only runs its timers, since every send there runs to completion.
  *
  * <p>Readiness reported by the stack (its TCP and UDP readiness listeners) is passed to the socket's
  * {@link SocketEvents} attachment, which wakes parked threads and selectors.
