@@ -341,10 +341,15 @@ public final class PacketDevice implements NetDevice {
     public long transmittedFrames() { return transmittedFrames; }
     public long transmitErrors() { return transmitErrors; }
 
-    /** Sleeps in poll(2) on the device's descriptor until a frame may be readable. */
+    /** Sleeps in ppoll(2) on the device's descriptor until a frame may be readable or {@link #wakeInput}. */
     @Override
     public boolean awaitInput(long timeoutNanos) {
         return inputWaiter.await(timeoutNanos);
+    }
+
+    @Override
+    public void wakeInput() {
+        inputWaiter.wake();
     }
 
     @Override

@@ -19,8 +19,12 @@ public final class FdPoller implements AutoCloseable {
     private static final short POLLERR = 0x008;
     private static final short POLLHUP = 0x010;
 
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
     private final Arena arena = Arena.ofShared();
     private final MemorySegment fds;
+    /** {@code struct timespec {long tv_sec; long tv_nsec;}} for {@link #awaitNanos}. */
+    private final MemorySegment timeout;
     private final int capacity;
     private int count;
 
@@ -30,6 +34,7 @@ public final class FdPoller implements AutoCloseable {
         }
         this.capacity = capacity;
         this.fds = arena.allocate((long) capacity * POLLFD_SIZE, 8);
+        this.timeout = arena.allocate(16, 8);
     }
 
     /** Watches {@code fd} for input; answers its index for {@link #readable(int)}. */
@@ -57,6 +62,24 @@ public final class FdPoller implements AutoCloseable {
             return 0;
         }
         return Libc.check("poll", ready);
+    }
+
+    /**
+     * As {@link #await(int)} with a timeout in nanoseconds (ppoll(2)): a timer due in 300 µs is waited for
+     * 300 µs, not rounded up to a millisecond. A negative timeout waits without limit.
+     */
+    public int awaitNanos(long timeoutNanos) throws IOException {
+        MemorySegment t = MemorySegment.NULL;
+        if (timeoutNanos >= 0) {
+            timeout.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / NANOS_PER_SECOND);
+            timeout.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % NANOS_PER_SECOND);
+            t = timeout;
+        }
+        int ready = Libc.ppoll(fds, count, t);
+        if (ready == -Errno.EINTR) {
+            return 0;
+        }
+        return Libc.check("ppoll", ready);
     }
 
     /** Whether the descriptor at {@code index} was readable (or in error: reading will tell) at the last await. */

@@ -63,6 +63,10 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle POLL = errnoHandle("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle PPOLL = errnoHandle("ppoll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+    private static final MethodHandle EVENTFD = errnoHandle("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SENDTO = errnoHandle("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECVFROM = errnoHandle("recvfrom",
@@ -261,6 +265,28 @@ public final class Libc {
         MemorySegment s = state();
         try {
             return orErrno((int) POLL.invokeExact(s, pollfds, count, timeoutMillis), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** ppoll(2) with no signal mask change: {@code timeout} is a {@code struct timespec}, or NULL for none. */
+    public static int ppoll(MemorySegment pollfds, long count, MemorySegment timeout) {
+        MemorySegment s = state();
+        try {
+            return orErrno((int) PPOLL.invokeExact(s, pollfds, count, timeout, MemorySegment.NULL), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** eventfd(2); the checked form: set-up only. */
+    public static int eventfd(int initialValue, int flags) throws IOException {
+        MemorySegment s = state();
+        try {
+            return check("eventfd", orErrno((int) EVENTFD.invokeExact(s, initialValue, flags), s));
+        } catch (IOException e) {
+            throw e;
         } catch (Throwable t) {
             throw rethrow(t);
         }

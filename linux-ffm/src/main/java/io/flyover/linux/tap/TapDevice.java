@@ -173,10 +173,15 @@ public final class TapDevice implements NetDevice {
     /** Frames the kernel refused (interface down, invalid frame): taken and released, not sent. */
     public long transmitErrors() { return transmitErrors; }
 
-    /** Sleeps in poll(2) on the device's descriptor until a frame may be readable. */
+    /** Sleeps in ppoll(2) on the device's descriptor until a frame may be readable or {@link #wakeInput}. */
     @Override
     public boolean awaitInput(long timeoutNanos) {
         return inputWaiter.await(timeoutNanos);
+    }
+
+    @Override
+    public void wakeInput() {
+        inputWaiter.wake();
     }
 
     @Override

@@ -362,11 +362,19 @@ public final class XdpDevice implements NetDevice {
     }
 
     /** Detaches the program (closing its link), closes the sockets and gives every held frame back. */
-    /** Sleeps in poll(2) on the queues' AF_XDP sockets until a frame may be in an RX ring. */
+    /** Sleeps in ppoll(2) on the queues' AF_XDP sockets until a frame may be in an RX ring or {@link #wakeInput}. */
     @Override
     public boolean awaitInput(long timeoutNanos) {
         InputWaiter w = inputWaiter;
         return w != null && w.await(timeoutNanos);
+    }
+
+    @Override
+    public void wakeInput() {
+        InputWaiter w = inputWaiter;
+        if (w != null) {
+            w.wake();
+        }
     }
 
     @Override

@@ -357,6 +357,40 @@ public abstract class DeviceInteropContract {
         }
     }
 
+    /**
+     * The other way a stack thread's sleep in the device ends: an application thread armed a timer nearer
+     * than the one the stack thread sleeps towards and calls {@code wakeInput}; no frame comes. A wake
+     * before a wait makes that wait return at once, so a wake racing the start of a sleep is not lost.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void wakeInputEndsTheStackThreadsWaitWithoutAFrame() throws Exception {
+        try (Wire wire = new Wire(device)) {
+            while (wire.pollOnce() > 0) {
+                // drain whatever the kernel said while the link came up
+            }
+            java.util.concurrent.CompletableFuture<Boolean> woke = new java.util.concurrent.CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().daemon().start(() -> woke.complete(device.awaitInput(120_000_000_000L)));
+            Thread.sleep(100);
+            assertTrue(!woke.isDone(), "nothing to read: the wait goes on");
+            device.wakeInput();
+            assertTrue(woke.get(30, java.util.concurrent.TimeUnit.SECONDS), "the wake ended the wait");
+            waiter.join();
+
+            device.wakeInput();
+            java.util.concurrent.CompletableFuture<Boolean> early = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().daemon().start(() -> early.complete(device.awaitInput(120_000_000_000L)));
+            assertTrue(early.get(30, java.util.concurrent.TimeUnit.SECONDS), "a wake before the wait ends it at once");
+
+            java.util.concurrent.CompletableFuture<Boolean> again = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().daemon().start(() -> again.complete(device.awaitInput(120_000_000_000L)));
+            Thread.sleep(100);
+            assertTrue(!again.isDone(), "a wake is used up by the wait it ended: the next one sleeps");
+            device.wakeInput();
+            assertTrue(again.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
     @Test
     void malformedFramesArriveAsFramesAndTheDeviceKeepsWorking() {
         Prerequisites.requirePython();

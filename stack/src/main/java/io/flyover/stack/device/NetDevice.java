@@ -49,14 +49,22 @@ public interface NetDevice extends AutoCloseable {
     }
 
     /**
-     * Blocks the calling thread until the device may have input, or about {@code timeoutNanos} passed
-     * (at least a millisecond), without spinning: what a stack thread does when nobody polls and no
+     * Blocks the calling thread until the device may have input, {@link #wakeInput} is called, or about
+     * {@code timeoutNanos} passed, without spinning: what a stack thread does when nobody polls and no
      * timer is due soon (Onload's and XLIO's interrupt mode). Answers false when the device cannot wait
      * this way, and the caller parks instead. Called without the stack's lock by one thread at a time,
      * while others may receive and transmit.
      */
     default boolean awaitInput(long timeoutNanos) {
         return false;
+    }
+
+    /**
+     * Ends a wait in {@link #awaitInput} now, or the next one if none is in progress (any thread): an
+     * application thread armed a timer nearer than the one the stack thread sleeps towards. A system
+     * call where the device can wait; nothing where it cannot.
+     */
+    default void wakeInput() {
     }
 
     /**

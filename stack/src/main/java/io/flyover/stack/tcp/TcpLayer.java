@@ -626,6 +626,15 @@ public final class TcpLayer {
         return timerQueue.nextDeadline();
     }
 
+    /**
+     * The earliest timer deadline of any connection, as {@link #poll} would answer it, without polling:
+     * a caller that sent (and so armed retransmission or probe timers) between polls compares it with
+     * when it will next poll.
+     */
+    public long nextDeadline() {
+        return timerQueue.nextDeadline();
+    }
+
     /** RFC 5961 §7: a global budget of challenge ACKs per second. */
     boolean allowChallengeAck(long now) {
         if (now - challengeWindowStart >= 1_000_000_000L || challengeWindowStart == Long.MIN_VALUE) {

@@ -82,6 +82,7 @@ public final class PcapTap implements NetDevice {
     @Override public FramePool pool() { return inner.pool(); }
     @Override public boolean isLoopback() { return inner.isLoopback(); }
     @Override public boolean awaitInput(long timeoutNanos) { return inner.awaitInput(timeoutNanos); }
+    @Override public void wakeInput() { inner.wakeInput(); }
     @Override public long nextEventNanos() { return inner.nextEventNanos(); }
     @Override public void addFlowRule(FlowRule rule) { inner.addFlowRule(rule); }
     @Override public void removeFlowRule(FlowRule rule) { inner.removeFlowRule(rule); }
