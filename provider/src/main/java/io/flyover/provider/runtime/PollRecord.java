@@ -26,6 +26,14 @@ final class PollRecord extends PollRecordFields {
         polls++;
     }
 
+    /**
+     * An application thread armed a timer, without polling, nearer than the last poll's deadline (under
+     * the stack lock): the stack thread must not sleep past it.
+     */
+    void lowerDeadline(long deadline) {
+        nextDeadlineNanos = deadline;
+    }
+
     long lastPollNanos() { return lastPollNanos; }
     long nextDeadlineNanos() { return nextDeadlineNanos; }
     long polls() { return polls; }

@@ -56,6 +56,16 @@ public final class StackRuntime implements AutoCloseable {
     private volatile Thread restingAgent;
     /** Changed by every {@link #wakeAgent}: a rest decided before it is not taken. */
     private volatile int applicationParks;
+    /**
+     * How the stack thread sleeps now: {@link #AWAKE}, {@link #PARKED} in its rest, or {@link #IN_DEVICE}.
+     * Every unlock reads it, so it sits alone on its lines; only the stack thread writes it.
+     */
+    private final SpinSignal agentSleep = new SpinSignal();
+    private static final int AWAKE = 0;
+    private static final int PARKED = 1;
+    private static final int IN_DEVICE = 2;
+    /** The latest the sleeping stack thread wakes by itself (written before {@link #agentSleep}). */
+    private volatile long agentSleepsUntil;
 
     /**
      * @param interfaceName the host interface this stack serves ({@code lo} for the loopback stack), as
@@ -222,7 +232,51 @@ public final class StackRuntime implements AutoCloseable {
     }
 
     public void unlock() {
+        if (lock.getHoldCount() == 1) {
+            noteNearerTimer();
+        }
         lock.unlock();
+    }
+
+    /**
+     * Before the lock goes: whether what ran under it (a send, a connect, a close) armed a TCP timer nearer
+     * than the deadline of the last poll, which the stack thread sleeps towards. If so the deadline is
+     * lowered and a sleeping stack thread woken, or a retransmission or tail-loss probe due in 1 ms
+     * would wait for the end of a 10 ms sleep. A Dekker pair with {@link #announceSleep}: this lowers the
+     * deadline, then reads the sleep; the stack thread announces its sleep, then reads the deadline.
+     * Rare: deadlines mostly move later (each ACK restarts the retransmission timer), and a poll records
+     * the exact one.
+     */
+    private void noteNearerTimer() {
+        long armed = stack.tcp().nextDeadline();
+        if (armed >= lastPoll.nextDeadlineNanos()) {
+            return;
+        }
+        lastPoll.lowerDeadline(armed);
+        int sleep = agentSleep.get();
+        if (sleep == AWAKE || armed >= agentSleepsUntil) {
+            return; // it wakes in time by itself, and sleeps towards the lowered deadline next
+        }
+        switch (sleep) {
+            case PARKED -> {
+                Thread t = restingAgent;
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
+            case IN_DEVICE -> stack.device().wakeInput();
+            default -> { }
+        }
+    }
+
+    /**
+     * The stack thread is about to sleep ({@link #PARKED} or {@link #IN_DEVICE}) for at most
+     * {@code maxNanos}: announced before it reads the deadline it sleeps towards, so a timer armed from
+     * now on that falls before the sleep's end wakes it.
+     */
+    private void announceSleep(int how, long maxNanos) {
+        agentSleepsUntil = clock.getAsLong() + maxNanos;
+        agentSleep.set(how);
     }
 
     public boolean isHeldByCurrentThread() {
@@ -350,18 +404,29 @@ public final class StackRuntime implements AutoCloseable {
     /**
      * Sleeps in the device ({@link io.flyover.stack.device.NetDevice#awaitInput}) until input may have
      * arrived or the next timer is near; false (the idle strategy parks instead) when a timer is due
-     * within a millisecond, the device cannot wait, or the runtime closes.
+     * within {@link #DEVICE_WAIT_MIN_NANOS}, the device cannot wait, or the runtime closes.
      */
     private boolean awaitDeviceInput() {
         if (loopback) {
             return false;
         }
-        long wait = Math.min(DEVICE_WAIT_MAX_NANOS, lastPoll.nextDeadlineNanos() - clock.getAsLong());
-        if (wait < 1_000_000 || closed) {
-            return false;
+        announceSleep(IN_DEVICE, DEVICE_WAIT_MAX_NANOS);
+        try {
+            long wait = Math.min(DEVICE_WAIT_MAX_NANOS, lastPoll.nextDeadlineNanos() - clock.getAsLong());
+            if (wait < DEVICE_WAIT_MIN_NANOS || closed) {
+                return false;
+            }
+            return stack.device().awaitInput(wait);
+        } finally {
+            agentSleep.set(AWAKE);
         }
-        return stack.device().awaitInput(wait);
     }
+
+    /**
+     * A timer nearer than this is waited for by the idle strategy, not in the device: Linux lets a
+     * sleeping thread's timer slip by its slack (50 µs by default).
+     */
+    private static final long DEVICE_WAIT_MIN_NANOS = 100_000;
 
     /**
      * Loopback only: nothing waits in the loop and no timer is due. The loopback stack has no input of
@@ -388,6 +453,7 @@ public final class StackRuntime implements AutoCloseable {
      */
     private void agentRest(int parksSeen) {
         restingAgent = Thread.currentThread();
+        announceSleep(PARKED, INLINE_REST_NANOS);
         try {
             if (applicationParks != parksSeen) {
                 return; // an application thread parked since the decision: it may not have seen us resting
@@ -400,6 +466,7 @@ public final class StackRuntime implements AutoCloseable {
                 LockSupport.parkNanos(this, rest);
             }
         } finally {
+            agentSleep.set(AWAKE);
             restingAgent = null;
         }
     }

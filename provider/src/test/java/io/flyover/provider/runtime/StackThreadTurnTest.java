@@ -11,6 +11,7 @@ import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.NetDevice;
 import io.flyover.stack.device.soft.VethPair;
+import io.flyover.stack.tcp.TcpSettings;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The stack thread's turn on a device stack, driven by hand with an injected clock: it leaves the stack
  * to application threads while they poll it, but not once they park (their earlier polls do not count),
- * and when nobody polls and no timer is near it sleeps in the device instead of parking blind.
+ * and when nobody polls and no timer is near it sleeps in the device instead of parking blind, until
+ * input comes or an application thread arms a nearer timer.
  */
 @Timeout(30)
 class StackThreadTurnTest {
@@ -81,10 +83,59 @@ class StackThreadTurnTest {
         assertEquals(0, device.waits);
     }
 
-    /** Passes everything to a veth end and counts the stack thread's waits (which return at once). */
+    /**
+     * An application thread that arms a TCP timer nearer than the end of the stack thread's sleep in the
+     * device wakes it; one that arms a later timer does not. The device's wait here ends only when woken,
+     * so nothing but the wake can end it.
+     */
+    @Test
+    void aTimerArmedNearerThanTheStackThreadsSleepWakesIt() throws Exception {
+        device.blockUntilWoken = true;
+        runtime.sleepInDeviceWhenIdle(true);
+        clock.addAndGet(1_000_000_000L); // nobody polled for a second
+        Thread agent = Thread.ofPlatform().daemon().start(() -> {
+            while (device.waits == 0) {
+                runtime.agentTurn();
+            }
+        });
+        device.waiting.acquire(); // the stack thread sleeps in the device, towards a 10 ms deadline
+
+        connect(1_000_000_000L); // a SYN whose retransmission is due in 1 s: after the sleep ends anyway
+        Thread.sleep(100);
+        assertEquals(0, device.wakes, "a timer beyond the sleep wakes nobody");
+        assertTrue(agent.isAlive());
+
+        connect(2_000_000L); // due in 2 ms, before the sleep's 10 ms
+        agent.join(20_000);
+        assertEquals(1, device.wakes, "the nearer timer woke the stack thread");
+        assertTrue(!agent.isAlive(), "and its wait ended");
+    }
+
+    /** An application thread connects under the lock, its SYN retransmission due after {@code rtoNanos}. */
+    private void connect(long rtoNanos) {
+        TcpSettings settings = new TcpSettings();
+        settings.initialRtoNanos = rtoNanos;
+        runtime.lock();
+        try {
+            runtime.stack().tcp().connect(0, 0x0000_FFFF_C612_0001L, 0, 0, 0x0000_FFFF_C612_0002L, 80,
+                    settings, runtime.now());
+            runtime.flushLocked();
+        } finally {
+            runtime.unlock();
+        }
+    }
+
+    /**
+     * Passes everything to a veth end and counts the stack thread's waits (which return at once, or with
+     * {@link #blockUntilWoken} only at {@link #wakeInput}).
+     */
     private static final class WaitCountingDevice implements NetDevice {
         private final NetDevice inner;
-        int waits;
+        volatile int waits;
+        volatile int wakes;
+        volatile boolean blockUntilWoken;
+        final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(0);
+        private final java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
 
         WaitCountingDevice(NetDevice inner) {
             this.inner = inner;
@@ -95,12 +146,27 @@ class StackThreadTurnTest {
         @Override public FramePool pool() { return inner.pool(); }
         @Override public int receive(int queue, FrameBurst into, long nowNanos) { return inner.receive(queue, into, nowNanos); }
         @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return inner.transmit(queue, frames, nowNanos); }
-        @Override public void close() { inner.close(); }
+        @Override
+        public void close() {
+            blockUntilWoken = false;
+            woken.release(1_000); // a stack thread left waiting by a failed test
+            inner.close();
+        }
 
         @Override
         public boolean awaitInput(long timeoutNanos) {
             waits++;
+            if (blockUntilWoken) {
+                waiting.release();
+                woken.acquireUninterruptibly();
+            }
             return true;
+        }
+
+        @Override
+        public void wakeInput() {
+            wakes++;
+            woken.release();
         }
     }
 }
