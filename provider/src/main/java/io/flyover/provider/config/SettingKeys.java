@@ -134,7 +134,8 @@ public final class SettingKeys {
             choice(IDLE, List.of("busy-spin", "yield", "backoff", "sleep"), "backoff", "busy-spin", "backoff",
                     "How a stack thread waits when a poll found nothing: `busy-spin` (one core per stack), `yield`, "
                             + "`backoff` (spin, yield, then park up to 1 ms) or `sleep` (1 ms); with `backoff` or `sleep` "
-                            + "a device stack's thread sleeps in `poll()` on the device until input or its next timer."),
+                            + "a device stack's thread sleeps in `ppoll()` on the device until input, its next timer (at most "
+                            + "10 ms), or an application thread arming a nearer TCP timer wakes it."),
             number(SPIN_NANOS, 0, 10_000_000_000L, "0", "100000", "0",
                     "How long (ns) a thread blocked in select, read, accept or connect polls the stack itself before parking."),
             number(FRAMES, 64, INT_MAX, "8192", null, "32768", "Frames in each interface stack's pool (2 KiB each)."),
