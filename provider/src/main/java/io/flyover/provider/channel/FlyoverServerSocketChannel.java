@@ -9,6 +9,7 @@ import io.flyover.provider.runtime.ListenerDirectory;
 import io.flyover.provider.runtime.SocketEvents;
 import io.flyover.provider.runtime.StackRuntime;
 import io.flyover.stack.net.IpAddress;
+import io.flyover.stack.net.SteeringRefusedException;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
 import java.io.IOException;
@@ -268,6 +269,8 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             try {
                 l = rt.stack().tcp().listen(ip.hi(), ip.lo(), port, backlog, options.tcpSettings(rt.config().tcpDefaults()),
                         reusePort());
+            } catch (SteeringRefusedException e) {
+                throw new BindException("Cannot assign requested address (" + e.getMessage() + ")");
             } catch (IllegalStateException e) {
                 throw new BindException("Address already in use");
             }

@@ -10,6 +10,7 @@ import io.flyover.provider.runtime.SocketEvents;
 import io.flyover.provider.runtime.SpinSignal;
 import io.flyover.provider.runtime.StackRuntime;
 import io.flyover.stack.net.IpAddress;
+import io.flyover.stack.net.SteeringRefusedException;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpSettings;
 import io.flyover.stack.tcp.TcpState;
@@ -506,6 +507,8 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     c = rt.stack().tcp().connect(source[0], source[1], bound == null ? 0 : bound.getPort(),
                             remoteIp.hi(), remoteIp.lo(), isa.getPort(),
                             options.tcpSettings(rt.config().tcpDefaults()), rt.now());
+                } catch (SteeringRefusedException e) {
+                    throw new BindException("Cannot assign requested address (" + e.getMessage() + ")");
                 } catch (IllegalStateException e) {
                     throw new BindException(bound == null ? "Cannot assign requested address" : "Address already in use");
                 }

@@ -39,6 +39,20 @@ public interface IpOutput {
      */
     void confirmReachable(long destinationHi, long destinationLo);
 
+    /**
+     * A transport holds {@code port} of {@code protocol} on a local address (0, 0 for any) from now until
+     * {@link #releasePort}: a device that shares the interface with the kernel steers it to the stack
+     * ({@link PortSteering}). Set-up path only.
+     *
+     * @throws SteeringRefusedException when the device refuses to steer it
+     */
+    default void holdPort(int protocol, long localHi, long localLo, int port) {
+    }
+
+    /** The end of a {@link #holdPort}. */
+    default void releasePort(int protocol, long localHi, long localLo, int port) {
+    }
+
     /** Headroom the IP layer needs in front of an L4 header: Ethernet + VLAN + IPv6 + fragment header. */
     int HEADROOM = 18 + 40 + 8 + 8;
 }

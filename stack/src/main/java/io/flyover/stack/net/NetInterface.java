@@ -37,6 +37,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NetInterface implements IpOutput, NeighborCache.Link {
     final NetDevice device;
+    /** The ports the transports hold, as flow rules for the device. */
+    private final PortSteering portSteering;
     final FramePool pool;
     final MemorySegment memory;
     final FrameCache cache;
@@ -86,6 +88,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
 
     public NetInterface(NetDevice device, FrameCache cache, StackConfig config, StackCounters counters, RandomSource random) {
         this.device = device;
+        this.portSteering = new PortSteering(device);
         this.pool = device.pool();
         this.memory = pool.region();
         this.cache = cache;
@@ -630,6 +633,21 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
     }
 
     /** RFC 4861 section 7.3.1: the upper layer saw forward progress, so the next hop is reachable. */
+    @Override
+    public void holdPort(int protocol, long localHi, long localLo, int port) {
+        portSteering.hold(protocol, localHi, localLo, port);
+    }
+
+    @Override
+    public void releasePort(int protocol, long localHi, long localLo, int port) {
+        portSteering.release(protocol, localHi, localLo, port);
+    }
+
+    /** The flow rules this stack's transports hold on the device. */
+    public PortSteering portSteering() {
+        return portSteering;
+    }
+
     @Override
     public void confirmReachable(long destinationHi, long destinationLo) {
         if (routes.lookup(destinationHi, destinationLo)) {

@@ -42,4 +42,12 @@ public interface SegmentOutput {
      */
     default void reachabilityConfirmed(long remoteHi, long remoteLo) {
     }
+
+    /** A listener or connection holds its local port ({@link io.flyover.stack.net.IpOutput#holdPort}). */
+    default void holdPort(long localHi, long localLo, int port) {
+    }
+
+    /** The end of a {@link #holdPort}. */
+    default void releasePort(long localHi, long localLo, int port) {
+    }
 }

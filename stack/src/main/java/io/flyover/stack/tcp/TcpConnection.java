@@ -23,6 +23,8 @@ public final class TcpConnection {
     // --- identity (RFC 9293 §3.3.1: the socket pair) ---------------------------------------
     final long localHi, localLo, remoteHi, remoteLo;
     final int localPort, remotePort;
+    /** The local address whose port this connection holds on the device: its own, or its listener's (maybe the wildcard). */
+    long portHeldHi, portHeldLo;
     /** The listener that accepted this connection, until it is accepted; null for active opens. */
     TcpListener listener;
     boolean inTable;

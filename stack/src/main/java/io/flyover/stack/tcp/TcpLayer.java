@@ -164,6 +164,7 @@ public final class TcpLayer {
         }
         TcpListener l = new TcpListener(this, localHi, localLo, localPort, backlog,
                 (settings != null ? settings : defaults).clone(), reusePort);
+        output.holdPort(localHi, localLo, localPort); // throws, listening on nothing, when the device refuses
         listeners.add(l);
         return l;
     }
@@ -240,7 +241,19 @@ public final class TcpLayer {
         return isIpv4Mapped(hi, lo) ? 20 : 40;
     }
 
+    /**
+     * Enters {@code c} in the table and holds its local port on the device: an accepted connection holds
+     * its listener's (no new device rule per accept), an active one its own address and port.
+     */
     private void register(TcpConnection c) {
+        if (c.listener != null) {
+            c.portHeldHi = c.listener.localHi;
+            c.portHeldLo = c.listener.localLo;
+        } else {
+            c.portHeldHi = c.localHi;
+            c.portHeldLo = c.localLo;
+        }
+        output.holdPort(c.portHeldHi, c.portHeldLo, c.localPort);
         table.add(c);
         c.inTable = true;
     }
@@ -536,7 +549,9 @@ public final class TcpLayer {
     }
 
     void closeListener(TcpListener l, long now) {
-        listeners.remove(l);
+        if (listeners.remove(l)) {
+            output.releasePort(l.localHi, l.localLo, l.localPort); // its connections still hold their own
+        }
     }
 
     // --- closing -------------------------------------------------------------------------------
@@ -572,6 +587,7 @@ public final class TcpLayer {
         c.inTable = false;
         table.remove(c);
         timerQueue.remove(c);
+        output.releasePort(c.portHeldHi, c.portHeldLo, c.localPort);
     }
 
     // --- output and timers ---------------------------------------------------------------------

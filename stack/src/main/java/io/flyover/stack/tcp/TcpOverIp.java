@@ -59,6 +59,16 @@ public final class TcpOverIp implements TransportHandler, SegmentOutput {
     }
 
     @Override
+    public void holdPort(long localHi, long localLo, int port) {
+        ip.holdPort(IpProtocol.TCP, localHi, localLo, port);
+    }
+
+    @Override
+    public void releasePort(long localHi, long localLo, int port) {
+        ip.releasePort(IpProtocol.TCP, localHi, localLo, port);
+    }
+
+    @Override
     public void reachabilityConfirmed(long remoteHi, long remoteLo) {
         ip.confirmReachable(remoteHi, remoteLo);
     }

@@ -9,6 +9,7 @@ import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.net.IpMeta;
 import io.flyover.stack.net.NetInterface;
 import io.flyover.stack.net.ReusePortGroup;
+import io.flyover.stack.net.SteeringRefusedException;
 import io.flyover.stack.net.TransportHandler;
 import io.flyover.stack.net.Verdict;
 import io.flyover.stack.wire.IpProtocol;
@@ -94,6 +95,11 @@ public final class UdpLayer implements TransportHandler {
                 }
             }
         }
+        try {
+            nif.holdPort(IpProtocol.UDP, hi, lo, port);
+        } catch (SteeringRefusedException refused) {
+            throw new BindException("Cannot assign requested address (" + refused.getMessage() + ")");
+        }
         if (s.reusePort && !reusePortKeyed) {
             reusePortSecret = random.nextLong();
             reusePortKeyed = true;
@@ -120,6 +126,7 @@ public final class UdpLayer implements TransportHandler {
                 }
             }
             s.bound = false;
+            nif.releasePort(IpProtocol.UDP, s.localHi, s.localLo, s.localPort);
         }
         sockets--;
     }

@@ -1,0 +1,145 @@
+package io.flyover.stack.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.flyover.stack.TwoStacks;
+import io.flyover.stack.buffer.FrameBurst;
+import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.DeviceCapabilities;
+import io.flyover.stack.device.FlowRule;
+import io.flyover.stack.device.NetDevice;
+import io.flyover.stack.tcp.TcpConnection;
+import io.flyover.stack.tcp.TcpListener;
+import io.flyover.stack.udp.UdpSocket;
+import java.net.BindException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The flow rules a stack asks its device for (what ibverbs flow steering or an AF_XDP program steering by
+ * port needs): one per listening or bound port and per actively opened connection, none per accepted
+ * connection, each removed when its last holder goes, and a device that refuses a rule fails the open.
+ */
+class PortSteeringTest {
+    private static final IpAddress A4 = TwoStacks.A4;
+    private static final IpAddress B4 = TwoStacks.B4;
+    private static final byte[] A4_BYTES = {(byte) 198, 18, 0, 1};
+
+    private RecordingDevice device;
+    private final TwoStacks net = new TwoStacks(io.flyover.stack.StackConfig.builder(),
+            io.flyover.stack.StackConfig.builder(), d -> device = new RecordingDevice(d), d -> d);
+
+    @AfterEach
+    void close() {
+        net.close();
+    }
+
+    @Test
+    void aListenerHoldsOneRuleThatItsAcceptedConnectionsShareUntilTheLastGoes() {
+        TcpListener l = net.a.tcp().listen(0, 0, 7000, 16, null);
+        assertEquals(List.of("+" + new FlowRule(6, null, 7000, null, 0)), device.events);
+
+        TcpConnection c1 = net.b.tcp().connect(B4.hi(), B4.lo(), 0, A4.hi(), A4.lo(), 7000, null, net.now);
+        TcpConnection c2 = net.b.tcp().connect(B4.hi(), B4.lo(), 0, A4.hi(), A4.lo(), 7000, null, net.now);
+        net.run(10);
+        TcpConnection s1 = l.accept();
+        TcpConnection s2 = l.accept();
+        assertEquals(1, device.events.size(), "no rule per accepted connection: " + device.events);
+
+        l.close(net.now);
+        assertEquals(1, device.events.size(), "the accepted connections still hold the port");
+        s1.abort(net.now);
+        assertEquals(1, net.a.netInterface().portSteering().rules());
+        s2.abort(net.now);
+        assertEquals(List.of("+" + new FlowRule(6, null, 7000, null, 0), "-" + new FlowRule(6, null, 7000, null, 0)),
+                device.events);
+        assertEquals(0, net.a.netInterface().portSteering().rules());
+        net.run(10);
+        c1.abort(net.now);
+        c2.abort(net.now);
+    }
+
+    @Test
+    void anActiveOpenHoldsItsOwnAddressAndPortUntilItIsReleased() {
+        net.b.tcp().listen(0, 0, 7001, 16, null);
+        TcpConnection c = net.a.tcp().connect(A4.hi(), A4.lo(), 0, B4.hi(), B4.lo(), 7001, null, net.now);
+        FlowRule rule = new FlowRule(6, A4_BYTES, c.localPort(), null, 0);
+        assertEquals(List.of("+" + rule), device.events);
+        net.run(10);
+        c.abort(net.now);
+        assertEquals(List.of("+" + rule, "-" + rule), device.events);
+    }
+
+    @Test
+    void udpSocketsSharingAPortHoldOneRuleAndTheWildcardHasNoAddress() throws Exception {
+        UdpSocket s1 = net.a.openUdp();
+        UdpSocket s2 = net.a.openUdp();
+        UdpSocket s3 = net.a.openUdp();
+        s1.setReuseAddress(true);
+        s2.setReuseAddress(true);
+        s1.bind(IpAddress.ANY_V4, 5000);
+        s2.bind(IpAddress.ANY_V6, 5000); // 0.0.0.0 and :: are one wildcard
+        s3.bind(A4, 5001);
+        FlowRule any5000 = new FlowRule(17, null, 5000, null, 0);
+        FlowRule a5001 = new FlowRule(17, A4_BYTES, 5001, null, 0);
+        assertEquals(List.of("+" + any5000, "+" + a5001), device.events);
+        s1.close();
+        assertEquals(2, device.events.size(), "s2 still holds 5000");
+        s2.close();
+        s3.close();
+        assertEquals(List.of("+" + any5000, "+" + a5001, "-" + any5000, "-" + a5001), device.events);
+    }
+
+    @Test
+    void aDeviceThatRefusesTheRuleFailsTheOpenAndNothingIsHeld() throws Exception {
+        device.refuse = true;
+        assertThrows(SteeringRefusedException.class, () -> net.a.tcp().listen(0, 0, 7002, 16, null));
+        assertThrows(SteeringRefusedException.class,
+                () -> net.a.tcp().connect(A4.hi(), A4.lo(), 0, B4.hi(), B4.lo(), 7002, null, net.now));
+        UdpSocket u = net.a.openUdp();
+        assertThrows(BindException.class, () -> u.bind(IpAddress.ANY_V4, 5002));
+        assertEquals(0, net.a.netInterface().portSteering().rules());
+
+        device.refuse = false;
+        TcpListener l = net.a.tcp().listen(0, 0, 7002, 16, null); // the refused listen left no listener behind
+        u.bind(IpAddress.ANY_V4, 5002);
+        assertEquals(2, net.a.netInterface().portSteering().rules());
+        l.close(net.now);
+        u.close();
+        assertEquals(0, net.a.netInterface().portSteering().rules());
+    }
+
+    /** Passes frames to the veth end; records each rule added ("+") and removed ("-"), or refuses them. */
+    private static final class RecordingDevice implements NetDevice {
+        private final NetDevice inner;
+        final List<String> events = new ArrayList<>();
+        boolean refuse;
+
+        RecordingDevice(NetDevice inner) {
+            this.inner = inner;
+        }
+
+        @Override public String name() { return inner.name(); }
+        @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
+        @Override public FramePool pool() { return inner.pool(); }
+        @Override public int receive(int queue, FrameBurst into, long nowNanos) { return inner.receive(queue, into, nowNanos); }
+        @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return inner.transmit(queue, frames, nowNanos); }
+        @Override public void close() { inner.close(); }
+
+        @Override
+        public void addFlowRule(FlowRule rule) {
+            if (refuse) {
+                throw new IllegalStateException("no flow steering");
+            }
+            events.add("+" + rule);
+        }
+
+        @Override
+        public void removeFlowRule(FlowRule rule) {
+            events.add("-" + rule);
+        }
+    }
+}
