@@ -16,10 +16,11 @@ import java.util.Map;
  */
 final class BpfAssembler {
     // classes, sizes, modes, operations, sources
-    static final int LDX_W = 0x61, LDX_H = 0x69, LDX_DW = 0x79;
-    static final int STX_W = 0x63, STX_DW = 0x7b;
-    static final int MOV64_X = 0xbf, MOV64_K = 0xb7, ADD64_K = 0x07;
-    static final int JA = 0x05, JEQ_K = 0x15, JGT_X = 0x2d;
+    static final int LDX_B = 0x71, LDX_W = 0x61, LDX_H = 0x69, LDX_DW = 0x79;
+    static final int STX_W = 0x63, STX_DW = 0x7b, ST_W = 0x62, ST_DW = 0x7a;
+    static final int MOV64_X = 0xbf, MOV64_K = 0xb7, ADD64_K = 0x07, ADD64_X = 0x0f;
+    static final int AND64_K = 0x57, OR64_X = 0x4f, LSH64_K = 0x67;
+    static final int JA = 0x05, JEQ_K = 0x15, JNE_K = 0x55, JLT_K = 0xa5, JSET_K = 0x45, JGT_X = 0x2d;
     static final int CALL = 0x85, EXIT = 0x95;
     private static final int LD_IMM64 = 0x18;
     private static final int BPF_PSEUDO_MAP_FD = 1;

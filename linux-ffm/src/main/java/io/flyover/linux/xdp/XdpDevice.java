@@ -1,5 +1,6 @@
 package io.flyover.linux.xdp;
 
+import io.flyover.linux.packet.PacketTap;
 import io.flyover.linux.sys.Errno;
 import io.flyover.linux.sys.ErrnoException;
 import io.flyover.linux.sys.InputWaiter;
@@ -44,6 +45,8 @@ public final class XdpDevice implements NetDevice {
     private static final int ETHERNET_HEADER = 14;
     /** Addresses one device can steer (IPv4 and IPv6 each). */
     static final int MAX_STEERED_ADDRESSES = 256;
+    /** Distinct (address, protocol, port) rules one device can steer with {@link Steering#PORTS}. */
+    static final int MAX_STEERED_PORTS = 16_384;
     /** XDP_PACKET_HEADROOM: the kernel leaves this much before received data in a chunk. */
     static final int XDP_PACKET_HEADROOM = 256;
 
@@ -62,7 +65,14 @@ public final class XdpDevice implements NetDevice {
          * ({@link XdpSteeringProgram}): the interface stays shared with the kernel. Addresses come from
          * {@link #steer(byte[])} and from the local address of each {@link FlowRule}.
          */
-        ADDRESSES
+        ADDRESSES,
+        /**
+         * Only TCP and UDP frames for the (address, protocol, port) of a {@link FlowRule} the stack holds
+         * ({@link XdpPortSteeringProgram}), as XLIO steers per socket: the kernel keeps everything else on
+         * the interface (ARP, ICMP, neighbour discovery, its own sockets' ports). The stack still hears
+         * ARP and neighbour discovery through AF_PACKET taps ({@link PacketTap}), drained into queue 0.
+         */
+        PORTS
     }
 
     private final String interfaceName;
@@ -77,9 +87,15 @@ public final class XdpDevice implements NetDevice {
     private int linkFd = -1;
     private int addrs4Fd = -1;
     private int addrs6Fd = -1;
+    private int portsFd = -1;
+    /** With {@link Steering#PORTS}: ARP and neighbour discovery, heard beside the kernel (queue 0). */
+    private PacketTap arpTap;
+    private PacketTap neighbourTap;
     private final Steering steering;
     /** Steered address (4 or 16 bytes, as a string of its bytes) to how many rules asked for it. */
     private final Map<String, Integer> steered = new HashMap<>();
+    /** With {@link Steering#PORTS}: a ports map key (as hex) to how many rules asked for it. */
+    private final Map<String, Integer> steeredPorts = new HashMap<>();
     private Mode mode;
     private Attach attach;
     private boolean closed;
@@ -146,10 +162,16 @@ public final class XdpDevice implements NetDevice {
             }
             mode = sockets[0].isZeroCopy() ? Mode.ZERO_COPY : Mode.COPY;
             attachProgram(nif, preferred);
-            int[] fds = new int[sockets.length];
+            int[] fds = new int[sockets.length + (steering == Steering.PORTS ? 2 : 0)];
             for (int q = 0; q < sockets.length; q++) {
                 sockets[q].refill();
                 fds[q] = sockets[q].fd();
+            }
+            if (steering == Steering.PORTS) {
+                arpTap = PacketTap.arp(interfaceName, nif.index(), pool);
+                neighbourTap = PacketTap.neighbourDiscovery(interfaceName, nif.index(), pool);
+                fds[sockets.length] = arpTap.fd();
+                fds[sockets.length + 1] = neighbourTap.fd();
             }
             inputWaiter = new InputWaiter(fds);
         } catch (IOException | RuntimeException e) {
@@ -192,7 +214,10 @@ public final class XdpDevice implements NetDevice {
     private void attachProgram(NetInterface nif, Attach preferred) throws IOException {
         mapFd = Bpf.createXskMap("flyover_xsks", Math.max(64, firstQueue + sockets.length));
         byte[] program;
-        if (steering == Steering.ADDRESSES) {
+        if (steering == Steering.PORTS) {
+            portsFd = Bpf.createHashMap("flyover_ports", XdpPortSteeringProgram.KEY_SIZE, MAX_STEERED_PORTS);
+            program = XdpPortSteeringProgram.instructions(mapFd, portsFd);
+        } else if (steering == Steering.ADDRESSES) {
             addrs4Fd = Bpf.createHashMap("flyover_addrs4", 4, MAX_STEERED_ADDRESSES);
             addrs6Fd = Bpf.createHashMap("flyover_addrs6", 16, 2 * MAX_STEERED_ADDRESSES);
             program = XdpSteeringProgram.instructions(mapFd, addrs4Fd, addrs6Fd);
@@ -295,9 +320,17 @@ public final class XdpDevice implements NetDevice {
         }
     }
 
-    /** With {@link Steering#ADDRESSES}, steers the rule's local address; other rules need no steering. */
+    /**
+     * With {@link Steering#ADDRESSES}, steers the rule's local address; with {@link Steering#PORTS}, its
+     * (address, protocol, port), refusing a rule without a port; with {@link Steering#QUEUE} nothing
+     * needs steering.
+     */
     @Override
     public void addFlowRule(FlowRule rule) {
+        if (steering == Steering.PORTS) {
+            steerPort(rule, true);
+            return;
+        }
         byte[] local = rule.localAddress();
         if (steering == Steering.ADDRESSES && local != null && !closed) {
             try {
@@ -310,6 +343,10 @@ public final class XdpDevice implements NetDevice {
 
     @Override
     public void removeFlowRule(FlowRule rule) {
+        if (steering == Steering.PORTS) {
+            steerPort(rule, false);
+            return;
+        }
         byte[] local = rule.localAddress();
         if (steering == Steering.ADDRESSES && local != null && !closed) {
             try {
@@ -320,9 +357,54 @@ public final class XdpDevice implements NetDevice {
         }
     }
 
+    /**
+     * Counts one more (or one fewer) rule for the rule's ports map key: rules differing only in their
+     * remote end share a key. The first puts it in the map, the last takes it out.
+     */
+    private synchronized void steerPort(FlowRule rule, boolean add) {
+        if (closed) {
+            return;
+        }
+        if (rule.localPort() == 0) {
+            if (add) {
+                throw new IllegalArgumentException(name() + " steers by port: a rule needs a local port, " + rule);
+            }
+            return;
+        }
+        byte[] key = XdpPortSteeringProgram.key(rule.ipProtocol(), rule.localAddress(), rule.localPort());
+        String k = java.util.HexFormat.of().formatHex(key);
+        int count = steeredPorts.getOrDefault(k, 0);
+        try {
+            if (add) {
+                if (count == 0) {
+                    Bpf.updateElement(portsFd, key, 1);
+                }
+                steeredPorts.put(k, count + 1);
+            } else if (count > 1) {
+                steeredPorts.put(k, count - 1);
+            } else if (count == 1) {
+                steeredPorts.remove(k);
+                Bpf.deleteElement(portsFd, key);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** With {@link Steering#PORTS}: how many distinct (address, protocol, port) keys are steered now. */
+    public synchronized int steeredPorts() {
+        return steeredPorts.size();
+    }
+
+    /** With {@link Steering#PORTS}: frames heard on the ARP and neighbour discovery taps, else 0. */
+    public long tapReceivedFrames() {
+        PacketTap a = arpTap, n = neighbourTap;
+        return (a == null ? 0 : a.receivedFrames()) + (n == null ? 0 : n.receivedFrames());
+    }
+
     private void requireAddressSteering() {
         if (steering != Steering.ADDRESSES) {
-            throw new IllegalStateException(name() + " steers whole queues; open it with Steering.ADDRESSES");
+            throw new IllegalStateException(name() + " steers by " + steering + "; open it with Steering.ADDRESSES");
         }
         if (closed) {
             throw new IllegalStateException(name() + " is closed");
@@ -352,7 +434,15 @@ public final class XdpDevice implements NetDevice {
     @Override
     public int receive(int queue, FrameBurst into, long nowNanos) {
         XskSocket s = socket(queue);
-        return closed ? 0 : s.receive(into);
+        if (closed) {
+            return 0;
+        }
+        int received = s.receive(into);
+        if (queue == 0 && arpTap != null) {
+            received += arpTap.receive(into, s.cache());
+            received += neighbourTap.receive(into, s.cache());
+        }
+        return received;
     }
 
     @Override
@@ -361,8 +451,7 @@ public final class XdpDevice implements NetDevice {
         return closed ? 0 : s.transmit(frames);
     }
 
-    /** Detaches the program (closing its link), closes the sockets and gives every held frame back. */
-    /** Sleeps in ppoll(2) on the queues' AF_XDP sockets until a frame may be in an RX ring or {@link #wakeInput}. */
+    /** Sleeps in ppoll(2) on the queues' AF_XDP sockets (and the taps) until a frame may be in an RX ring or {@link #wakeInput}. */
     @Override
     public boolean awaitInput(long timeoutNanos) {
         InputWaiter w = inputWaiter;
@@ -377,6 +466,7 @@ public final class XdpDevice implements NetDevice {
         }
     }
 
+    /** Detaches the program (closing its link), closes the sockets and gives every held frame back. */
     @Override
     public void close() {
         if (closed) {
@@ -389,6 +479,12 @@ public final class XdpDevice implements NetDevice {
         }
         Libc.closeQuietly(linkFd);
         linkFd = -1;
+        if (arpTap != null) {
+            arpTap.close();
+        }
+        if (neighbourTap != null) {
+            neighbourTap.close();
+        }
         for (XskSocket s : sockets) {
             if (s != null) {
                 s.close();
@@ -398,7 +494,8 @@ public final class XdpDevice implements NetDevice {
         Libc.closeQuietly(mapFd);
         Libc.closeQuietly(addrs4Fd);
         Libc.closeQuietly(addrs6Fd);
-        programFd = mapFd = addrs4Fd = addrs6Fd = -1;
+        Libc.closeQuietly(portsFd);
+        programFd = mapFd = addrs4Fd = addrs6Fd = portsFd = -1;
         FrameCache giveBack = null;
         for (XskSocket s : sockets) {
             if (s != null && giveBack == null) {
