@@ -11,7 +11,9 @@ import io.flyover.linux.testing.Prerequisites;
 import io.flyover.linux.testing.Shell;
 import io.flyover.linux.testing.Wire;
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.DeviceOptions;
 import io.flyover.stack.device.FlowRule;
+import io.flyover.stack.device.NetDevice;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -193,6 +195,19 @@ class XdpPortSteeringTest {
             assertFalse(wire.sawExactly(releasedAny), "no rule left for port 7000");
         }
         assertEquals(2, device.steeredPorts());
+    }
+
+    @Test
+    void theFactoryOpensPortSteeringWhenTheOptionsAskForIt() throws Exception {
+        device.close();
+        device = null;
+        DeviceOptions ports = new DeviceOptions(1, 256, false).withSteering(DeviceOptions.Steering.PORTS);
+        try (NetDevice opened = new XdpDeviceFactory().open(ns.hostLink(), pool, ports)) {
+            assertEquals(XdpDevice.Steering.PORTS, ((XdpDevice) opened).steering());
+        }
+        try (NetDevice opened = new XdpDeviceFactory().open(ns.hostLink(), pool, new DeviceOptions(1, 256, false))) {
+            assertEquals(XdpDevice.Steering.QUEUE, ((XdpDevice) opened).steering(), "the default");
+        }
     }
 
     @Test

@@ -126,6 +126,12 @@ final class DeviceStacks {
         return out;
     }
 
+    /** {@link DeviceOptions#DEFAULTS} with the steering {@link SettingKeys#XDP_STEERING} asks for. */
+    static DeviceOptions deviceOptions(Settings settings) {
+        String steering = settings.get(SettingKeys.XDP_STEERING, "queue").trim().toUpperCase(java.util.Locale.ROOT);
+        return DeviceOptions.DEFAULTS.withSteering(DeviceOptions.Steering.valueOf(steering));
+    }
+
     private static StackRuntime open(NetworkInterface nif, NetDeviceFactory factory, Settings settings)
             throws IOException {
         String interfaceName = nif.getName();
@@ -152,7 +158,7 @@ final class DeviceStacks {
         FramePool pool = FramePool.allocate(frames);
         NetDevice device;
         try {
-            NetDevice opened = factory.open(interfaceName, pool, DeviceOptions.DEFAULTS);
+            NetDevice opened = factory.open(interfaceName, pool, deviceOptions(settings));
             try {
                 device = PcapCapture.wrap(opened, interfaceName, settings);
             } catch (RuntimeException e) {

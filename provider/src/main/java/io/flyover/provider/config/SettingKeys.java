@@ -98,6 +98,8 @@ public final class SettingKeys {
     public static final String INTERFACES = "flyover.interfaces";
     /** Preferred device kind (af_xdp, verbs, tap, af_packet); default: the highest-priority factory serving the interface. */
     public static final String DEVICE = "flyover.device";
+    /** What an AF_XDP interface's stack takes: whole queues ({@code queue}, the default) or the ports it holds ({@code ports}). */
+    public static final String XDP_STEERING = "flyover.xdp.steering";
     /** Frames in each stack's pool (default 8192). */
     public static final String FRAMES = "flyover.frames";
     /** Frames in the loopback stack's pool (default 2048). */
@@ -129,6 +131,11 @@ public final class SettingKeys {
             text(INTERFACES, null, "Comma-separated host interfaces to accelerate, each opened through a `NetDeviceFactory`; unset: none."),
             text(DEVICE, null, "Device kind to drive the interfaces with (`af_xdp`, `verbs`, `tap`, `af_packet`, or a third-party "
                     + "factory's); unset: the highest-priority factory that serves each interface."),
+            choice(XDP_STEERING, List.of("queue", "ports"), "queue", null, null,
+                    "What the stack of an AF_XDP interface takes: `queue`, every frame of its queues (the kernel "
+                            + "gets nothing there), or `ports`, only TCP/UDP frames for the ports Flyover sockets "
+                            + "hold (the kernel keeps ARP, ICMP, neighbour discovery and its own sockets' ports; "
+                            + "the stack hears ARP and neighbour discovery through AF_PACKET taps)."),
             text(RULES, null, "Offload rules (syntax above; lines or `;`-separated), after those of `flyover.rules.file`."),
             text(RULES_FILE, null, "A file of offload rules, read once at start."),
             choice(IDLE, List.of("busy-spin", "yield", "backoff", "sleep"), "backoff", "busy-spin", "backoff",
