@@ -131,6 +131,36 @@ class XdpPortSteeringInteropTest {
     }
 
     @Test
+    void overIpv6NeighbourDiscoveryComesThroughItsTap() throws Exception {
+        String local6 = ns.localIpv6();
+        ns.enableIpv6();
+        Shell.run("sysctl", "-q", "-w", "net.ipv6.conf." + ns.hostLink() + ".disable_ipv6=0");
+        Shell.run("ip", "-6", "addr", "add", local6 + "/64", "dev", ns.hostLink(), "nodad");
+        runner.close();
+        stack.close();
+        stack = new Stack(StackConfig.builder().ipv4(LOCAL, 24).ipv6(local6, 64).build(), device, new SeededRandom(72));
+        runner = new StackRunner(stack, device.fd(0), "xq6");
+        EchoServer flyover = runner.call(() -> new EchoServer(stack.tcp().listen(0, 0, 7306, 16, null)));
+        runner.add(flyover);
+        long tapBefore = device.tapReceivedFrames();
+        String out = ns.exec(Prerequisites.PYTHON, "-c", """
+                import socket, sys
+                s = socket.create_connection((sys.argv[1], 7306), timeout=5)
+                s.sendall(b'over ipv6'); s.shutdown(socket.SHUT_WR); data = b''
+                while True:
+                    d = s.recv(4096)
+                    if not d: break
+                    data += d
+                print(data.decode(), flush=True)
+                """, local6);
+        assertEquals("over ipv6", out.strip());
+        assertTrue(runner.await(() -> flyover.finished == 1, WAIT));
+        assertTrue(device.tapReceivedFrames() > tapBefore, "neighbour discovery heard on the tap");
+        Shell.Result ping = ns.tryExec("ping", "-6", "-n", "-c", "1", "-W", "5", local6);
+        assertEquals(0, ping.exitCode(), "the kernel answers ping -6 for the shared address: " + ping.output());
+    }
+
+    @Test
     void aReleasedPortGoesBackToTheKernel() throws Exception {
         EchoServer flyover = runner.call(() -> new EchoServer(stack.tcp().listen(0, 0, 7302, 16, null)));
         runner.add(flyover);
