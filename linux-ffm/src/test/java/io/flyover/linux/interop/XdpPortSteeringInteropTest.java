@@ -33,13 +33,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link XdpDevice.Steering#PORTS} with a whole stack on an interface the kernel shares: the host kernel
- * and the Flyover stack both own 198.18.71.2 on the veth, as they would own a NIC's address; the kernel of
- * the namespace (198.18.71.1) is the peer. Flyover's ports reach the stack, every other port and ICMP
+ * and the Flyover stack both own 198.18.77.2 on the veth, as they would own a NIC's address; the kernel of
+ * the namespace (198.18.77.1) is the peer. Flyover's ports reach the stack, every other port and ICMP
  * reach the kernel, and the stack learns its neighbours from the ARP tap.
  */
 class XdpPortSteeringInteropTest {
-    private static final String LOCAL = "198.18.71.2";
-    private static final String PEER = "198.18.71.1";
+    private static final String LOCAL = "198.18.77.2";
+    private static final String PEER = "198.18.77.1";
     private static final long WAIT = TimeUnit.SECONDS.toNanos(10);
 
     private FramePool pool;
@@ -54,7 +54,7 @@ class XdpPortSteeringInteropTest {
         Prerequisites.requireTools("ethtool");
         pool = FramePool.allocate(4096);
         try {
-            ns = Namespace.withVeth("xq", 71);
+            ns = Namespace.withVeth("xq", 77);
             ns.setPeerOffloads("tx", "off"); // AF_XDP cannot tell a partial checksum from a bad one
             Shell.run("ip", "addr", "add", LOCAL + "/24", "dev", ns.hostLink()); // the kernel's address too
             device = new XdpDevice(ns.hostLink(), 0, 1, pool, 1024, false, XdpDevice.Attach.DRIVER,

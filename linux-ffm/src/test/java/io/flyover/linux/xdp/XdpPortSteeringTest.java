@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  * arrived, the unsteered one would have arrived before it; likewise within one tap socket.
  */
 class XdpPortSteeringTest {
-    private static final byte[] OURS = {(byte) 198, 18, 70, 2};
-    private static final byte[] OTHER = {(byte) 198, 18, 70, 3};
+    private static final byte[] OURS = {(byte) 198, 18, 76, 2};
+    private static final byte[] OTHER = {(byte) 198, 18, 76, 3};
     private static final byte[] OURS6 = HexFormat.of().parseHex("fd000000000000000000000000000002");
     private static final byte[] OTHER6 = HexFormat.of().parseHex("fd000000000000000000000000000003");
     private static final byte[] PEER6 = HexFormat.of().parseHex("fd000000000000000000000000000001");
@@ -44,7 +44,7 @@ class XdpPortSteeringTest {
     void open() throws Exception {
         Prerequisites.requireNetworkAdmin();
         pool = FramePool.allocate(2048);
-        ns = Namespace.withVeth("xp", 70);
+        ns = Namespace.withVeth("xp", 76);
         device = new XdpDevice(ns.hostLink(), 0, 1, pool, 256, false, XdpDevice.Attach.DRIVER,
                 XdpDevice.Steering.PORTS);
         device.addFlowRule(new FlowRule(TCP, null, 7000, null, 0));   // any address
@@ -191,7 +191,7 @@ class XdpPortSteeringTest {
             byte[] fence2 = ipv4(UDP, OURS, 5300, 1, 0x4000);
             ns.sendRawFrames(List.of(released, releasedAny, fence2));
             wire.await("the second fence frame", f -> Arrays.equals(f, fence2));
-            assertFalse(wire.sawExactly(released), "no rule left for 198.18.70.2:7100");
+            assertFalse(wire.sawExactly(released), "no rule left for 198.18.76.2:7100");
             assertFalse(wire.sawExactly(releasedAny), "no rule left for port 7000");
         }
         assertEquals(2, device.steeredPorts());

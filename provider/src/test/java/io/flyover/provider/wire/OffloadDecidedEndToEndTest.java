@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Timeout;
  * the peer itself) and the root kernel holds no socket and no neighbour entry on that path; the kernel
  * keeps its address and route there, which is what the offload policy reads to decide. A socket sent
  * to the kernel by a rule while Flyover serves that interface gets no replies (they are steered to
- * Flyover): sharing one address between both needs port-level steering, which the XDP program lacks.
+ * Flyover): sharing one address between both needs port-level steering, {@code flyover.xdp.steering=ports}
+ * ({@link PortSteeredInterfaceSharingTest}).
  */
 @Timeout(60)
 class OffloadDecidedEndToEndTest {
