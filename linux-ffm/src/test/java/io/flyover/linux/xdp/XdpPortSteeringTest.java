@@ -171,6 +171,18 @@ class XdpPortSteeringTest {
     }
 
     @Test
+    void aFrameOnATapEndsTheDevicesSleep() throws Exception {
+        java.util.concurrent.CompletableFuture<Boolean> woke = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> device.awaitInput(java.util.concurrent.TimeUnit.SECONDS.toNanos(60)));
+        byte[] arp = Frames.arp(1, ns.peerMac(), ns.peerIp, Frames.BROADCAST, 0, OURS);
+        ns.sendRawFrames(List.of(arp)); // sent once the sleep may have begun: a frame queued before ends it too
+        assertTrue(woke.get(30, java.util.concurrent.TimeUnit.SECONDS), "the wait ended on the tap's frame");
+        try (Wire wire = new Wire(device)) {
+            wire.await("the ARP request", f -> Arrays.equals(f, arp));
+        }
+    }
+
+    @Test
     void theLastRuleForAKeyStopsItsSteering() {
         FlowRule first = new FlowRule(TCP, OURS, 7100, null, 0);
         FlowRule second = new FlowRule(TCP, OURS, 7100, OTHER, 9); // the same key: address, protocol, port
