@@ -28,8 +28,9 @@ import java.util.Set;
  * the others share it with {@code XDP_SHARED_UMEM}); each socket's fill, completion, RX and TX rings
  * are sized and mapped at the offsets {@code XDP_MMAP_OFFSETS} reports; the first socket binds with
  * {@code XDP_USE_NEED_WAKEUP} and {@code XDP_ZEROCOPY} when asked, falling back to {@code XDP_COPY}
- * when the driver has no zero-copy support; an XSKMAP (key: queue index) and
- * {@link XdpRedirectProgram} are loaded with {@code bpf(2)} and attached with a BPF link (driver
+ * when the driver has no zero-copy support; an XSKMAP (key: queue index) and the program of the
+ * chosen {@link Steering} ({@link XdpRedirectProgram} for whole queues, {@link XdpSteeringProgram} by
+ * address, {@link XdpPortSteeringProgram} by port) are loaded with {@code bpf(2)} and attached with a BPF link (driver
  * mode, else generic mode), which is closed, and the program thereby detached, on {@link #close()}.
  *
  * <p>Device queue {@code i} is NIC queue {@code firstQueue + i}. Each queue may be driven by its
