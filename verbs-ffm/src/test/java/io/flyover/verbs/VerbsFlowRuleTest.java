@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flyover.stack.SeededRandom;
+import io.flyover.stack.Stack;
+import io.flyover.stack.StackConfig;
 import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.FlowRule;
+import io.flyover.stack.net.IpAddress;
+import io.flyover.stack.tcp.TcpListener;
+import io.flyover.stack.udp.UdpSocket;
 import io.flyover.verbs.bindings.ibv_flow_attr;
 import io.flyover.verbs.bindings.ibv_flow_spec_eth;
 import io.flyover.verbs.bindings.ibv_flow_spec_ipv4;
@@ -188,5 +194,42 @@ class VerbsFlowRuleTest {
                 () -> device.addFlowRule(new FlowRule(17, LOCAL4, 5001, null, 0)));
         assertTrue(e.getMessage().contains("no flow steering"), e.getMessage());
         assertEquals(0, device.flowRuleCount());
+    }
+
+    /**
+     * What the hardware would see from a whole stack: listening and binding install the rules (a
+     * wildcard listener: one flow per IP version), closing removes them.
+     */
+    @Test
+    void aStackOverTheDeviceSteersThePortsItsSocketsHold() throws Exception {
+        openDevice();
+        Stack stack = new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).build(), device, new SeededRandom(3));
+        TcpListener listener = stack.tcp().listen(0, 0, 80, 8, null);
+        assertEquals(2, fake.flowCount(), "TCP port 80 on any address: an IPv4 and an IPv6 flow");
+        UdpSocket udp = stack.openUdp();
+        udp.bind(IpAddress.parse("198.18.0.1"), 5001);
+        assertEquals(3, fake.flowCount());
+        assertArrayEquals(LOCAL4, bytes(flow(2), ibv_flow_attr.SIZEOF + ibv_flow_spec_eth.SIZEOF
+                + ibv_flow_spec_ipv4.val_dst_ip$OFFSET, 4));
+
+        listener.close(0);
+        assertTrue(fake.flowDestroyed(0) && fake.flowDestroyed(1), "the listener's flows went with it");
+        udp.close();
+        assertTrue(fake.flowDestroyed(2));
+        assertEquals(0, device.flowRuleCount());
+        stack.close(); // the device closes after each test
+    }
+
+    @Test
+    void aStackOverADeviceWithoutFlowSteeringFailsTheBindClearly() throws Exception {
+        fake.setFlowSupport(false);
+        openDevice();
+        Stack stack = new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).build(), device, new SeededRandom(3));
+        UdpSocket refused = stack.openUdp();
+        java.net.BindException e = assertThrows(java.net.BindException.class,
+                () -> refused.bind(IpAddress.parse("198.18.0.1"), 5002));
+        assertTrue(e.getMessage().contains("no flow steering"), e.getMessage());
+        refused.close();
+        stack.close();
     }
 }

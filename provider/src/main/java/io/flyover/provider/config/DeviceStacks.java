@@ -34,6 +34,8 @@ final class DeviceStacks {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceStacks.class);
     private static final int DEFAULT_FRAMES = 8192;
 
+    private static final java.nio.file.Path SYS_CLASS_NET = java.nio.file.Path.of("/sys/class/net");
+
     private DeviceStacks() {}
 
     /** {@link #open(String, Settings, Consumer)} logging its one fallback line through SLF4J. */
@@ -52,12 +54,20 @@ final class DeviceStacks {
      * that {@linkplain NetDeviceFactory#serves serves} the interface, highest priority first (verbs,
      * then AF_XDP, then AF_PACKET), each failure noted and the next one tried.
      *
-     * @throws IOException when the host has no interface of that name (a configuration error, as a bad rule is)
+     * @throws IOException when the host has no interface of that name (a configuration error, as a bad rule
+     *     is); one without an address is only warned about and left to the kernel
      */
     static Optional<StackRuntime> open(String interfaceName, Settings settings, Consumer<String> warn)
             throws IOException {
         NetworkInterface nif = NetworkInterface.getByName(interfaceName);
         if (nif == null) {
+            if (java.nio.file.Files.isDirectory(SYS_CLASS_NET.resolve(interfaceName))) {
+                // the JDK lists only interfaces with an address: this one has none, so nothing can be
+                // offloaded through it (XLIO's users saw a crash here)
+                warn.accept(interfaceName + " has no IPv4 or IPv6 address: sockets through " + interfaceName
+                        + " go to the kernel");
+                return Optional.empty();
+            }
             throw new IOException("flyover.interfaces names " + interfaceName + ", which this host does not have");
         }
         return open(nif, settings, factories(), warn);

@@ -823,7 +823,23 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
      * @throws IllegalStateException when a new group does not fit (check {@link #hasRoomForGroup})
      */
     public void setGroupState(long groupHi, long groupLo, boolean exclude, long[] srcHi, long[] srcLo, int count) {
-        membership.setState(groupHi, groupLo, exclude, srcHi, srcLo, count);
+        boolean wasJoined = groups.contains(groupHi, groupLo);
+        boolean joins = !wasJoined && (exclude || count > 0);
+        if (joins) {
+            // the group's UDP datagrams, any port: a device with flow steering must pass them up too
+            portSteering.hold(IpProtocol.UDP, groupHi, groupLo, 0);
+        }
+        try {
+            membership.setState(groupHi, groupLo, exclude, srcHi, srcLo, count);
+        } catch (RuntimeException e) {
+            if (joins) {
+                portSteering.release(IpProtocol.UDP, groupHi, groupLo, 0);
+            }
+            throw e;
+        }
+        if (wasJoined && !groups.contains(groupHi, groupLo)) {
+            portSteering.release(IpProtocol.UDP, groupHi, groupLo, 0);
+        }
     }
 
     /** Whether the group table has room for the group (always, when it is already there). */

@@ -4,9 +4,16 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
- * A byte ring, preallocated with its connection: the socket's send or receive buffer.
+ * A byte ring: the socket's send or receive buffer.
  * The one copy at the socket boundary goes between the application's {@link ByteBuffer} and this
  * ring; frames are copied in and out by {@link MemorySegment#copy}, so nothing allocates per segment.
+ *
+ * <p>The storage starts at {@link #INITIAL_STORAGE} (or the buffer size, when smaller) and doubles when
+ * bytes need more, up to the buffer size: a connection that carries requests and responses of a few
+ * KiB never holds more, as Linux charges a socket only for the data it queues, while a bulk transfer's
+ * ring reaches the full buffer within its first round trips and stays there (a handful of allocations
+ * while it ramps up, none after). Memory is then proportional to what connections carry, not to their
+ * number times SO_RCVBUF + SO_SNDBUF (512 KiB by default).
  *
  * <p>Bytes {@code [0, readable())} from the head are committed. The receive side also writes ahead of
  * the committed tail ({@link #writeAt}) for out-of-order data and commits once the hole fills.
@@ -17,6 +24,9 @@ import java.nio.ByteBuffer;
  * {@link #write} accepts from then on, so nothing queued is lost. The storage never shrinks.
  */
 final class ByteRing {
+    /** The storage a new ring starts with. */
+    static final int INITIAL_STORAGE = 16 * 1024;
+
     private byte[] bytes;
     private MemorySegment memory;
     /** Length of the storage: ring positions wrap here. */
@@ -31,8 +41,8 @@ final class ByteRing {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.capacity = capacity;
-        this.storage = capacity;
-        this.bytes = new byte[capacity];
+        this.storage = Math.min(capacity, INITIAL_STORAGE);
+        this.bytes = new byte[storage];
         this.memory = MemorySegment.ofArray(bytes);
     }
 
@@ -41,29 +51,48 @@ final class ByteRing {
     int readable() { return readable; }
     /** Room {@link #write} fills: the buffer size less the committed bytes (0 after a shrink below them). */
     int writable() { return Math.max(capacity - readable, 0); }
-    /** Room the storage has past the committed tail, whatever the buffer size: bounds {@link #writeAt}. */
-    int room() { return storage - readable; }
+    /**
+     * Room past the committed tail for {@link #writeAt}: up to the buffer size, or the storage when a
+     * shrink left it larger (bytes written ahead there are kept).
+     */
+    int room() { return Math.max(storage, capacity) - readable; }
+
+    /** The bytes the ring holds now (for tests and statistics). */
+    int storage() { return storage; }
 
     /**
-     * Changes the buffer size. A size beyond the storage reallocates it (not on the data path: a
-     * setsockopt) and moves the ring's whole content, head first, so committed bytes and bytes written
-     * ahead keep their offsets from the head; a smaller size keeps the storage and every byte in it.
+     * Changes the buffer size (SO_SNDBUF / SO_RCVBUF at any time). A larger size only lets the storage
+     * grow further when bytes need it; a smaller one keeps the storage and every byte in it.
      */
     void resize(int newCapacity) {
         if (newCapacity < 1) {
             throw new IllegalArgumentException("capacity must be positive: " + newCapacity);
         }
-        if (newCapacity > storage) {
-            byte[] grown = new byte[newCapacity];
-            int first = storage - head;
-            System.arraycopy(bytes, head, grown, 0, first);
-            System.arraycopy(bytes, 0, grown, first, head);
-            bytes = grown;
-            memory = MemorySegment.ofArray(grown);
-            storage = newCapacity;
-            head = 0;
-        }
         capacity = newCapacity;
+    }
+
+    /**
+     * Grows the storage to hold {@code needed} bytes from the head (doubling, at most to the larger of
+     * the buffer size and {@code needed}), moving the ring's whole content, head first, so committed
+     * bytes and bytes written ahead keep their offsets from the head.
+     */
+    private void ensureStorage(int needed) {
+        if (needed <= storage) {
+            return;
+        }
+        long doubled = storage;
+        while (doubled < needed) {
+            doubled *= 2;
+        }
+        int grownSize = (int) Math.max(needed, Math.min(doubled, Math.max(capacity, needed)));
+        byte[] grown = new byte[grownSize];
+        int first = storage - head;
+        System.arraycopy(bytes, head, grown, 0, first);
+        System.arraycopy(bytes, 0, grown, first, head);
+        bytes = grown;
+        memory = MemorySegment.ofArray(grown);
+        storage = grownSize;
+        head = 0;
     }
 
     void clear() {
@@ -79,6 +108,7 @@ final class ByteRing {
     /** Appends as much of {@code src} as fits; returns the count. */
     int write(ByteBuffer src) {
         int n = Math.min(src.remaining(), writable());
+        ensureStorage(readable + n);
         int at = index(readable);
         int first = Math.min(n, storage - at);
         src.get(bytes, at, first);
@@ -90,6 +120,7 @@ final class ByteRing {
     /** Appends from a byte array; returns the count. */
     int write(byte[] src, int offset, int length) {
         int n = Math.min(length, writable());
+        ensureStorage(readable + n);
         int at = index(readable);
         int first = Math.min(n, storage - at);
         System.arraycopy(src, offset, bytes, at, first);
@@ -100,9 +131,10 @@ final class ByteRing {
 
     /** Copies {@code length} bytes from {@code src} to {@code offsetFromTail} past the committed tail, not committing. */
     void writeAt(int offsetFromTail, MemorySegment src, long srcOffset, int length) {
-        if (offsetFromTail < 0 || readable + offsetFromTail + length > storage) {
+        if (offsetFromTail < 0 || offsetFromTail + length > room()) {
             throw new IndexOutOfBoundsException("write beyond ring capacity");
         }
+        ensureStorage(readable + offsetFromTail + length);
         int at = index(readable + offsetFromTail);
         int first = Math.min(length, storage - at);
         MemorySegment.copy(src, srcOffset, memory, at, first);

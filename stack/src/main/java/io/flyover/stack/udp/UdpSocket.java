@@ -1,6 +1,7 @@
 package io.flyover.stack.udp;
 
 import io.flyover.stack.net.IpAddress;
+import io.flyover.stack.net.SteeringRefusedException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketException;
@@ -195,7 +196,18 @@ public final class UdpSocket implements AutoCloseable {
         }
         requireRoomForGroup(gHi, gLo);
         memberships.addGroup(gHi, gLo, true);
-        layer.membershipChanged(this, gHi, gLo);
+        membershipAdded(gHi, gLo);
+    }
+
+    /** Tells the layer of a membership just added; undoes it when the device refuses to steer the group. */
+    private void membershipAdded(long gHi, long gLo) throws SocketException {
+        try {
+            layer.membershipChanged(this, gHi, gLo);
+        } catch (SteeringRefusedException refused) {
+            memberships.removeGroup(gHi, gLo);
+            layer.membershipChanged(this, gHi, gLo);
+            throw new SocketException("Cannot join the group (" + refused.getMessage() + ")");
+        }
     }
 
     /**
@@ -231,7 +243,11 @@ public final class UdpSocket implements AutoCloseable {
             memberships.addGroup(gHi, gLo, false);
         }
         memberships.addSource(gHi, gLo, source.hi(), source.lo());
-        layer.membershipChanged(this, gHi, gLo);
+        if (member) {
+            layer.membershipChanged(this, gHi, gLo); // the group is steered already
+        } else {
+            membershipAdded(gHi, gLo);
+        }
     }
 
     /** Leaves a group altogether: the any-source membership with its blocks, or every joined source. */

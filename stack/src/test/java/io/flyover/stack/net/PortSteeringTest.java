@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The flow rules a stack asks its device for (what ibverbs flow steering or an AF_XDP program steering by
- * port needs): one per listening or bound port and per actively opened connection, none per accepted
- * connection, each removed when its last holder goes, and a device that refuses a rule fails the open.
+ * port needs): one per listening or bound port, per actively opened connection and per joined multicast
+ * group, none per accepted connection, each removed when its last holder goes, and a device that refuses
+ * a rule fails the open.
  */
 class PortSteeringTest {
     private static final IpAddress A4 = TwoStacks.A4;
@@ -109,6 +110,30 @@ class PortSteeringTest {
         assertEquals(2, net.a.netInterface().portSteering().rules());
         l.close(net.now);
         u.close();
+        assertEquals(0, net.a.netInterface().portSteering().rules());
+    }
+
+    @Test
+    void theInterfaceJoiningAGroupSteersItsDatagramsOnAnyPortUntilItLeaves() throws Exception {
+        IpAddress group = IpAddress.parse("239.1.2.3");
+        FlowRule rule = new FlowRule(17, new byte[] {(byte) 239, 1, 2, 3}, 0, null, 0);
+        UdpSocket s1 = net.a.openUdp();
+        UdpSocket s2 = net.a.openUdp();
+        s1.join(group);
+        s2.join(group, B4); // a source-specific member of a group the interface has joined already
+        assertEquals(List.of("+" + rule), device.events);
+        s1.leave(group);
+        assertEquals(1, device.events.size(), "s2 is still a member");
+        s2.close();
+        assertEquals(List.of("+" + rule, "-" + rule), device.events);
+
+        device.refuse = true;
+        UdpSocket s3 = net.a.openUdp();
+        assertThrows(java.net.SocketException.class, () -> s3.join(group));
+        device.refuse = false;
+        s3.join(group); // the refused join left no membership behind: joining again works and is steered
+        assertEquals("+" + rule, device.events.get(2));
+        s3.close();
         assertEquals(0, net.a.netInterface().portSteering().rules());
     }
 

@@ -1,5 +1,6 @@
 package io.flyover.stack.tcp;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -147,6 +148,37 @@ class TcpComponentsTest {
             r.commit(4);
             assertEquals(8, r.read(out, 0, 16));
             assertEquals("fghijkXY", new String(out, 0, 8));
+        }
+
+        @Test
+        void aLargeRingHoldsLittleUntilBytesNeedMoreAndKeepsThemAcrossGrowth() {
+            int size = 1 << 20;
+            ByteRing r = new ByteRing(size);
+            assertEquals(ByteRing.INITIAL_STORAGE, r.storage(), "a 1 MiB buffer starts small");
+            assertEquals(size, r.writable());
+            assertEquals(size, r.room(), "out-of-order data may still land anywhere in the window");
+
+            byte[] pattern = new byte[3 * ByteRing.INITIAL_STORAGE];
+            for (int i = 0; i < pattern.length; i++) {
+                pattern[i] = (byte) (i * 31 + 7);
+            }
+            byte[] out = new byte[pattern.length];
+            r.write(pattern, 0, 10_000);
+            r.read(out, 0, 9_000);                                   // head moves: the next write wraps
+            r.write(pattern, 10_000, 7_000);                         // 8,000 queued, wrapped in 16 KiB
+            assertEquals(ByteRing.INITIAL_STORAGE, r.storage());
+            int ahead = 200_000;                                     // a segment far ahead of a hole
+            r.writeAt(ahead, MemorySegment.ofArray(pattern), 0, 1_000);
+            assertTrue(r.storage() >= 8_000 + ahead + 1_000 && r.storage() <= size, "grown: " + r.storage());
+            r.write(pattern, 17_000, 1_000);                         // committed bytes after growth
+            assertEquals(9_000, r.read(out, 0, 9_000));
+            assertArrayEquals(java.util.Arrays.copyOfRange(pattern, 9_000, 18_000), java.util.Arrays.copyOf(out, 9_000),
+                    "the wrapped bytes came through the growth in order");
+            r.commit(ahead - 1_000 + 1_000);                          // fill the hole's length, then the ahead bytes
+            byte[] tail = new byte[ahead];
+            r.read(tail, 0, ahead);
+            assertArrayEquals(java.util.Arrays.copyOf(pattern, 1_000),
+                    java.util.Arrays.copyOfRange(tail, ahead - 1_000, ahead), "the bytes written ahead kept their offset");
         }
 
         @Test
