@@ -25,7 +25,7 @@ final class BpfAssembler {
     private static final int LD_IMM64 = 0x18;
     private static final int BPF_PSEUDO_MAP_FD = 1;
 
-    static final int R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5, R6 = 6, R7 = 7, R10 = 10;
+    static final int R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5, R6 = 6, R7 = 7, R8 = 8, R10 = 10;
 
     private final List<int[]> insns = new ArrayList<>(); // {code, dst, src, off, imm}
     private final Map<String, Integer> labels = new HashMap<>();

@@ -323,8 +323,8 @@ public final class XdpDevice implements NetDevice {
 
     /**
      * With {@link Steering#ADDRESSES}, steers the rule's local address; with {@link Steering#PORTS}, its
-     * (address, protocol, port), refusing a rule without a port; with {@link Steering#QUEUE} nothing
-     * needs steering.
+     * (address, protocol, port), port 0 meaning every port of the address (a multicast group's
+     * datagrams), refusing a rule with neither; with {@link Steering#QUEUE} nothing needs steering.
      */
     @Override
     public void addFlowRule(FlowRule rule) {
@@ -366,9 +366,9 @@ public final class XdpDevice implements NetDevice {
         if (closed) {
             return;
         }
-        if (rule.localPort() == 0) {
+        if (rule.localPort() == 0 && isUnspecified(rule.localAddress())) {
             if (add) {
-                throw new IllegalArgumentException(name() + " steers by port: a rule needs a local port, " + rule);
+                throw new IllegalArgumentException(name() + " steers by port: a rule needs a local port or address, " + rule);
             }
             return;
         }
@@ -390,6 +390,18 @@ public final class XdpDevice implements NetDevice {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static boolean isUnspecified(byte[] address) {
+        if (address == null) {
+            return true;
+        }
+        for (byte b : address) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** With {@link Steering#PORTS}: how many distinct (address, protocol, port) keys are steered now. */

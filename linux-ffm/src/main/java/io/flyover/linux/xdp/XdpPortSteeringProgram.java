@@ -35,11 +35,14 @@ import static io.flyover.linux.xdp.BpfAssembler.*;
  *         break;
  *     default: return XDP_PASS;
  *     }
- *     key.zero = 0; key.port = ((struct udphdr *) l4)->dest;  // TCP and UDP both: bytes 2-3
- *     if (!bpf_map_lookup_elem(&amp;ports, &amp;key)) {
- *         memset(key.addr, 0, 16);                             // a rule for any local address
- *         if (!bpf_map_lookup_elem(&amp;ports, &amp;key)) return XDP_PASS;
- *     }
+ *     key.zero = 0; key.port = port = ((struct udphdr *) l4)->dest;  // TCP and UDP both: bytes 2-3
+ *     if (bpf_map_lookup_elem(&amp;ports, &amp;key)) goto redirect;    // this address and port
+ *     key.port = 0;
+ *     if (bpf_map_lookup_elem(&amp;ports, &amp;key)) goto redirect;    // any port of this address (a multicast group)
+ *     memset(key.addr, 0, 16); key.port = port;
+ *     if (bpf_map_lookup_elem(&amp;ports, &amp;key)) goto redirect;    // this port of any address (a wildcard bind)
+ *     return XDP_PASS;
+ * redirect:
  *     return bpf_redirect_map(&amp;xsks_map, ctx->rx_queue_index, XDP_PASS);
  * }
  * </pre>
@@ -117,16 +120,24 @@ final class XdpPortSteeringProgram {
          .insn(LDX_H, R5, R2, 54 + 2, 0)                    // r5 = destination port
 
          .label("key")
-         .insn(LSH64_K, R5, 0, 0, 16)                       // key.proto, key.zero, key.port
-         .insn(OR64_X, R5, R7, 0, 0)
-         .insn(STX_W, R10, R5, KEY + 16, 0)
+         .insn(MOV64_X, R8, R5, 0, 0)                       // r8 = key.proto, key.zero, key.port (survives calls)
+         .insn(LSH64_K, R8, 0, 0, 16)
+         .insn(OR64_X, R8, R7, 0, 0)
+         .insn(STX_W, R10, R8, KEY + 16, 0)
          .loadMap(R1, portsFd)
          .insn(MOV64_X, R2, R10, 0, 0)
          .insn(ADD64_K, R2, 0, 0, KEY)
          .insn(CALL, 0, 0, 0, BPF_FUNC_MAP_LOOKUP_ELEM)
          .jump(JNE_K, R0, 0, 0, "redirect")
-         .insn(ST_DW, R10, 0, KEY, 0)                       // a rule for any address
+         .insn(STX_W, R10, R7, KEY + 16, 0)                 // any port of this address
+         .loadMap(R1, portsFd)
+         .insn(MOV64_X, R2, R10, 0, 0)
+         .insn(ADD64_K, R2, 0, 0, KEY)
+         .insn(CALL, 0, 0, 0, BPF_FUNC_MAP_LOOKUP_ELEM)
+         .jump(JNE_K, R0, 0, 0, "redirect")
+         .insn(ST_DW, R10, 0, KEY, 0)                       // this port of any address
          .insn(ST_DW, R10, 0, KEY + 8, 0)
+         .insn(STX_W, R10, R8, KEY + 16, 0)
          .loadMap(R1, portsFd)
          .insn(MOV64_X, R2, R10, 0, 0)
          .insn(ADD64_K, R2, 0, 0, KEY)
@@ -147,7 +158,7 @@ final class XdpPortSteeringProgram {
 
     /**
      * The map key of a rule: {@code address} (4 or 16 bytes; null or all zeros for any address),
-     * IPv4 as its IPv4-mapped IPv6 form.
+     * IPv4 as its IPv4-mapped IPv6 form; {@code port} 0 for any port (with an address only).
      */
     static byte[] key(int protocol, byte[] address, int port) {
         byte[] k = new byte[KEY_SIZE];

@@ -151,6 +151,32 @@ class XdpPortSteeringTest {
     }
 
     @Test
+    void aGroupsRuleWithoutAPortSteersEveryPortOfTheGroup() {
+        byte[] group = {(byte) 239, 18, 76, 1};
+        byte[] otherGroup = {(byte) 239, 18, 76, 2};
+        device.addFlowRule(new FlowRule(UDP, group, 0, null, 0));
+        byte[] toOtherGroup = ipv4(UDP, otherGroup, 4000, 0, 0x4000);
+        byte[] tcpToGroup = ipv4(TCP, group, 4000, 0, 0x4000);
+        byte[] toGroup = ipv4(UDP, group, 4000, 0, 0x4000);
+        byte[] toGroupOtherPort = ipv4(UDP, group, 4001, 0, 0x4000);
+        try (Wire wire = new Wire(device)) {
+            ns.sendRawFrames(List.of(toOtherGroup, tcpToGroup, toGroup, toGroupOtherPort));
+            wire.await("a datagram to the group", f -> Arrays.equals(f, toGroup));
+            wire.await("a datagram to the group on another port", f -> Arrays.equals(f, toGroupOtherPort));
+            assertFalse(wire.sawExactly(toOtherGroup), "another group");
+            assertFalse(wire.sawExactly(tcpToGroup), "the rule is UDP's");
+        }
+        device.removeFlowRule(new FlowRule(UDP, group, 0, null, 0));
+        byte[] after = ipv4(UDP, group, 4002, 0, 0x4000);
+        byte[] fence = ipv4(UDP, OURS, 5300, 0, 0x4000);
+        try (Wire wire = new Wire(device)) {
+            ns.sendRawFrames(List.of(after, fence));
+            wire.await("the fence frame", f -> Arrays.equals(f, fence));
+            assertFalse(wire.sawExactly(after), "the group is no longer steered");
+        }
+    }
+
+    @Test
     void arpAndNeighbourDiscoveryReachTheStackThroughTheTapsOnce() {
         byte[] arp = Frames.arp(1, ns.peerMac(), ns.peerIp, Frames.BROADCAST, 0, OURS);
         byte[] echo6 = icmpv6(128, 1);                      // not neighbour discovery: the kernel's alone
@@ -223,8 +249,9 @@ class XdpPortSteeringTest {
     }
 
     @Test
-    void aRuleWithoutAPortIsRefusedAndAddressSteeringIsNotOffered() {
-        assertThrows(IllegalArgumentException.class, () -> device.addFlowRule(new FlowRule(UDP, OURS, 0, null, 0)));
+    void aRuleWithoutPortAndAddressIsRefusedAndAddressSteeringIsNotOffered() {
+        assertThrows(IllegalArgumentException.class, () -> device.addFlowRule(new FlowRule(UDP, null, 0, null, 0)));
+        assertThrows(IllegalArgumentException.class, () -> device.addFlowRule(new FlowRule(UDP, new byte[4], 0, null, 0)));
         assertThrows(IllegalStateException.class, () -> device.steer(OURS));
         device.removeFlowRule(new FlowRule(UDP, OTHER, 4444, null, 0)); // never added: nothing happens
         assertEquals(3, device.steeredPorts());
