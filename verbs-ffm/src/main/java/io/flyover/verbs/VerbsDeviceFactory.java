@@ -1,5 +1,6 @@
 package io.flyover.verbs;
 
+import io.flyover.linux.packet.NeighbourTapDevice;
 import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.DeviceOptions;
@@ -87,8 +88,17 @@ public final class VerbsDeviceFactory implements NetDeviceFactory {
             if (queue.checksumOffload()) {
                 offloads.addAll(EnumSet.allOf(DeviceCapabilities.Offload.class));
             }
-            return new VerbsNetDevice("verbs:" + interfaceName + "/" + port.device() + ":" + port.port(), queue, pool,
-                    new DeviceCapabilities(mac, mtu, 1, 1, offloads), Math.min(signalEvery, queue.sendDepth()));
+            VerbsNetDevice device = new VerbsNetDevice("verbs:" + interfaceName + "/" + port.device() + ":" + port.port(),
+                    queue, pool, new DeviceCapabilities(mac, mtu, 1, 1, offloads), Math.min(signalEvery, queue.sendDepth()));
+            try {
+                // the queue receives only what the stack's flow rules steer: ARP and neighbour discovery
+                // stay the kernel's, and the stack hears copies of them
+                return NeighbourTapDevice.wrap(device, interfaceName);
+            } catch (IOException | RuntimeException e) {
+                device.close();
+                throw new VerbsException("cannot listen for ARP and neighbour discovery on " + interfaceName + ": "
+                        + e.getMessage(), 0, e);
+            }
         } catch (RuntimeException e) {
             queue.close();
             throw new VerbsException("cannot start the verbs device on " + interfaceName + ": " + e.getMessage(), 0, e);
