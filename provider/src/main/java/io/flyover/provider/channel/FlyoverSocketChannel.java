@@ -53,7 +53,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * blocking and non-blocking modes, interruption and asynchronous close.
  *
  * <p>A {@code bind} before {@code connect} binds a kernel socket (reserving the port, as XLIO's shadow
- * socket) unless the address is one only a Flyover stack has, whose port is then reserved in the stack.
+ * socket) unless the address is one only a Flyover stack has, whose port is then reserved in the stack;
+ * an unbound connect on a device stack takes its ephemeral port from such a kernel socket too.
  */
 public final class FlyoverSocketChannel extends SocketChannel implements FlyoverSelectable, SocketEvents {
     private static final int ST_UNCONNECTED = 0;
@@ -502,9 +503,13 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 } else if (!rt.stack().ipOutput().selectSource(remoteIp.hi(), remoteIp.lo(), source)) {
                     throw new NoRouteToHostException("No route to host");
                 }
+                int localPort = bound == null ? 0 : bound.getPort();
+                if (bound == null && !rt.isLoopback()) {
+                    localPort = kernelEphemeralPort(source);
+                }
                 TcpConnection c;
                 try {
-                    c = rt.stack().tcp().connect(source[0], source[1], bound == null ? 0 : bound.getPort(),
+                    c = rt.stack().tcp().connect(source[0], source[1], localPort,
                             remoteIp.hi(), remoteIp.lo(), isa.getPort(),
                             options.tcpSettings(rt.config().tcpDefaults()), rt.now());
                 } catch (SteeringRefusedException e) {
@@ -533,6 +538,35 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         }
         endConnect(blocking, connected, null);
         return connected;
+    }
+
+    /**
+     * The local port of an unbound connect on a device stack, chosen by the kernel as XLIO does: a shadow
+     * socket bound to the source address and port 0 takes a port from the kernel's ephemeral range and
+     * holds it until this channel closes, so no kernel socket on the same address (the interface is
+     * shared with it) can draw the same port and lose its replies to Flyover's port steering. 0 (the
+     * stack picks) when the kernel does not have the address.
+     */
+    private int kernelEphemeralPort(long[] source) {
+        SocketChannel s = null;
+        try {
+            s = kernelProvider.openSocketChannel(family);
+            s.bind(new InetSocketAddress(new IpAddress(source[0], source[1]).toInetAddress(), 0));
+            int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
+            synchronized (stateLock) {
+                shadow = s;
+            }
+            return port;
+        } catch (IOException | RuntimeException e) {
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // nothing was bound
+                }
+            }
+            return 0;
+        }
     }
 
     /** Ends a connect or finishConnect as {@code SocketChannelImpl.endConnect}; may throw the close or interrupt. */

@@ -65,6 +65,18 @@ class PortSteeredInterfaceSharingTest {
                     String kernelView = VethWithKernelPeer.kernelConnectionsTo(veth.ns.peerIpv4());
                     assertTrue(lists(kernelView, veth.ns.peerIpv4(), KERNEL_PORT), kernelView);
                     assertTrue(!lists(kernelView, veth.ns.peerIpv4(), OFFLOADED_PORT), kernelView);
+
+                    // the offloaded connection's ephemeral port came from the kernel and is held there: a
+                    // kernel socket on the shared address cannot draw it (and lose its replies to Flyover)
+                    InetSocketAddress local = (InetSocketAddress) offloaded.getLocalAddress();
+                    String[] range = java.nio.file.Files.readAllLines( // readString sees procfs's size 0
+                            java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim().split("\\s+");
+                    assertTrue(local.getPort() >= Integer.parseInt(range[0]) && local.getPort() <= Integer.parseInt(range[1]),
+                            "in the kernel's ephemeral range " + String.join("-", range) + ": " + local);
+                    try (SocketChannel squatter = io.flyover.provider.kernel.JdkSelectorProvider.get().openSocketChannel()) {
+                        org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class, () -> squatter.bind(local),
+                                "the kernel holds " + local + " for the offloaded connection");
+                    }
                 }
             } finally {
                 offloadedEcho.destroyForcibly().waitFor();
