@@ -467,12 +467,36 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         return this;
     }
 
-    /** An unbound channel connected over Flyover: one socket on the route's stack, no shadow. */
+    /**
+     * An unbound channel connected over Flyover: one socket on the route's stack, no shadow. On a device
+     * stack its port comes from the kernel, as XLIO takes it: a kernel socket bound to port 0 holds it
+     * until the channel closes (never read), so no kernel socket on the address the interface shares
+     * can draw the same port and lose its datagrams to Flyover's port steering.
+     */
     private void connectFlyoverOnly(StackRuntime rt, InetSocketAddress isa) throws IOException {
         Part p = open(rt);
         parts = List.of(p);
+        if (!rt.isLoopback()) {
+            DatagramChannel reservation = kernelProvider.openDatagramChannel(family);
+            try {
+                reservation.bind(new InetSocketAddress(Addresses.anyLocal(family), 0));
+                int port = ((InetSocketAddress) reservation.getLocalAddress()).getPort();
+                rt.lock();
+                try {
+                    p.socket().bind(null, port);
+                } finally {
+                    rt.unlock();
+                }
+                portReservation = reservation;
+            } catch (IOException | RuntimeException e) {
+                reservation.close(); // the stack picks the port
+            }
+        }
         localAddress = null; // set by connectBound
     }
+
+    /** The kernel socket holding the port of {@link #connectFlyoverOnly}, or null. */
+    private DatagramChannel portReservation;
 
     private void becomeKernel() throws IOException {
         DatagramChannel k = kernelProvider.openDatagramChannel(family);
@@ -1386,6 +1410,14 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         }
         if (k != null) {
             k.close();
+        }
+        DatagramChannel r;
+        synchronized (stateLock) {
+            r = portReservation;
+            portReservation = null;
+        }
+        if (r != null) {
+            r.close();
         }
     }
 

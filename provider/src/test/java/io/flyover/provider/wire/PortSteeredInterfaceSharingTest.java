@@ -77,6 +77,20 @@ class PortSteeredInterfaceSharingTest {
                         org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class, () -> squatter.bind(local),
                                 "the kernel holds " + local + " for the offloaded connection");
                     }
+                    // so does an unbound datagram channel connected over Flyover
+                    try (java.nio.channels.DatagramChannel udp = provider.openDatagramChannel()) {
+                        udp.connect(new InetSocketAddress(peer, OFFLOADED_PORT));
+                        assertTrue(((io.flyover.provider.channel.FlyoverDatagramChannel) udp).isOffloaded());
+                        int port = ((InetSocketAddress) udp.getLocalAddress()).getPort();
+                        assertTrue(port >= Integer.parseInt(range[0]) && port <= Integer.parseInt(range[1]),
+                                "in the kernel's ephemeral range: " + port);
+                        try (java.nio.channels.DatagramChannel squatter =
+                                     io.flyover.provider.kernel.JdkSelectorProvider.get().openDatagramChannel()) {
+                            org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class,
+                                    () -> squatter.bind(new InetSocketAddress(local.getAddress(), port)),
+                                    "the kernel holds UDP port " + port + " for the offloaded datagram channel");
+                        }
+                    }
                 }
             } finally {
                 offloadedEcho.destroyForcibly().waitFor();
