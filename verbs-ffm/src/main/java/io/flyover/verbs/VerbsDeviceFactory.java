@@ -31,13 +31,25 @@ public final class VerbsDeviceFactory implements NetDeviceFactory {
     private static boolean forkInitDone;
 
     private final RdmaSysfs sysfs;
+    private final NeighbourEars ears;
 
     public VerbsDeviceFactory() {
-        this(RdmaSysfs.system());
+        this(RdmaSysfs.system(), NeighbourTapDevice::wrap);
     }
 
-    public VerbsDeviceFactory(RdmaSysfs sysfs) {
+    /**
+     * @param ears what the opened queue is wrapped in so that the stack hears ARP and neighbour discovery,
+     *     which its flow rules leave to the kernel ({@link NeighbourTapDevice#wrap} on a real interface)
+     */
+    public VerbsDeviceFactory(RdmaSysfs sysfs, NeighbourEars ears) {
         this.sysfs = sysfs;
+        this.ears = ears;
+    }
+
+    /** Gives an opened device the frames its flow rules do not steer to it but the stack needs. */
+    @FunctionalInterface
+    public interface NeighbourEars {
+        NetDevice wrap(NetDevice device, String interfaceName) throws IOException;
     }
 
     @Override
@@ -93,7 +105,7 @@ public final class VerbsDeviceFactory implements NetDeviceFactory {
             try {
                 // the queue receives only what the stack's flow rules steer: ARP and neighbour discovery
                 // stay the kernel's, and the stack hears copies of them
-                return NeighbourTapDevice.wrap(device, interfaceName);
+                return ears.wrap(device, interfaceName);
             } catch (IOException | RuntimeException e) {
                 device.close();
                 throw new VerbsException("cannot listen for ARP and neighbour discovery on " + interfaceName + ": "

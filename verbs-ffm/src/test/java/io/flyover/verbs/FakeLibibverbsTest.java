@@ -143,7 +143,7 @@ class FakeLibibverbsTest {
         Files.writeString(sys.resolve("class/net/fk0/address"), "02:00:00:00:00:09\n");
         Files.writeString(sys.resolve("class/net/fk0/mtu"), "9000\n");
         Files.writeString(sys.resolve("class/net/fk0/dev_port"), "0\n");
-        VerbsDeviceFactory factory = new VerbsDeviceFactory(new RdmaSysfs(sys));
+        VerbsDeviceFactory factory = new VerbsDeviceFactory(new RdmaSysfs(sys), (d, n) -> d); // fk0 is not a real interface
         assertTrue(factory.serves("fk0"));
         NetDevice opened = factory.open("fk0", pool, new DeviceOptions(1, 64, false));
         VerbsNetDevice device = assertInstanceOf(VerbsNetDevice.class, opened);
@@ -188,9 +188,47 @@ class FakeLibibverbsTest {
         pool.close();
     }
 
+    /**
+     * In production the factory wraps the queue in neighbour taps ({@code NeighbourTapDevice}): here on
+     * a real interface (one end of a veth) of the same name as the fake sysfs entry, since the taps bind to it.
+     */
+    @Test
+    void theFactoryGivesTheQueueEarsForArpAndNeighbourDiscovery(@TempDir Path sys) throws Exception {
+        run("ip", "link", "del", "fkd0"); // left by an interrupted run
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                run("ip", "link", "add", "fkd0", "type", "veth", "peer", "name", "fkd1") == 0,
+                "needs root to add a veth (CI runs as root)");
+        try {
+            Files.createDirectories(sys.resolve("class/net/fkd0/device/infiniband/fake_mlx5_0"));
+            Files.writeString(sys.resolve("class/net/fkd0/address"), "02:00:00:00:00:0b\n");
+            Files.writeString(sys.resolve("class/net/fkd0/mtu"), "1500\n");
+            Files.writeString(sys.resolve("class/net/fkd0/dev_port"), "0\n");
+            VerbsDeviceFactory factory = new VerbsDeviceFactory(new RdmaSysfs(sys),
+                    io.flyover.linux.packet.NeighbourTapDevice::wrap);
+            NetDevice opened = factory.open("fkd0", pool, new DeviceOptions(1, 64, false));
+            try {
+                io.flyover.linux.packet.NeighbourTapDevice ears =
+                        assertInstanceOf(io.flyover.linux.packet.NeighbourTapDevice.class, opened);
+                assertInstanceOf(VerbsNetDevice.class, ears.inner());
+                assertEquals(opened.name(), ears.inner().name());
+            } finally {
+                opened.close();
+            }
+            assertEquals(0, fake.liveObjects(), "closing the wrapper closed the queue");
+        } finally {
+            run("ip", "link", "del", "fkd0");
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
     @Test
     void theFactoryNamesWhatIsMissing(@TempDir Path sys) throws Exception {
-        VerbsDeviceFactory factory = new VerbsDeviceFactory(new RdmaSysfs(sys));
+        VerbsDeviceFactory factory = new VerbsDeviceFactory(new RdmaSysfs(sys), (d, n) -> d); // fk0 is not a real interface
         assertEquals(false, factory.serves("eth9"));
         VerbsException e = assertThrows(VerbsException.class, () -> factory.open("eth9", pool, DeviceOptions.DEFAULTS));
         assertMentions(e, "interface eth9 has no RDMA device");

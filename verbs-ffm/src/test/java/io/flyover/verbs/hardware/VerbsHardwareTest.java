@@ -63,7 +63,9 @@ class VerbsHardwareTest {
         peerMac = Frames.mac(required("flyover.verbs.peer-mac"));
         pool = FramePool.allocate(4096);
         cache = pool.newCache(64);
-        device = (VerbsNetDevice) new VerbsDeviceFactory().open(ifname, pool, new DeviceOptions(1, 512, false));
+        // the bare queue (no neighbour taps): these tests hand-build every frame, ARP included
+        device = (VerbsNetDevice) new VerbsDeviceFactory(io.flyover.verbs.RdmaSysfs.system(), (d, n) -> d)
+                .open(ifname, pool, new DeviceOptions(1, 512, false));
     }
 
     @AfterEach
