@@ -80,8 +80,8 @@ public final class StackRuntime implements AutoCloseable {
         this.loopback = loopback;
         this.clock = clock;
         this.onClose = onClose;
-        stack.tcp().setReadinessListener(new Readiness(interfaceName));
-        stack.udp().setReadinessListener(socket -> Readiness.notify(socket.attachment, SocketEvents.READABLE));
+        stack.tcp().setReadinessListener(new Readiness(this, interfaceName));
+        stack.udp().setReadinessListener(socket -> notifyAfterUnlock(socket.attachment, SocketEvents.READABLE));
     }
 
     /** Starts the background stack thread (a daemon) with the given idle strategy. */
@@ -232,11 +232,49 @@ public final class StackRuntime implements AutoCloseable {
     }
 
     public void unlock() {
-        if (lock.getHoldCount() == 1) {
-            noteNearerTimer();
+        if (lock.getHoldCount() != 1) {
+            lock.unlock();
+            return;
+        }
+        noteNearerTimer();
+        SocketEvents first = deferredFirst, second = deferredSecond;
+        int firstEvents = deferredFirstEvents, secondEvents = deferredSecondEvents;
+        if (first != null) {
+            deferredFirst = deferredSecond = null;
         }
         lock.unlock();
+        if (first != null) {
+            first.onStackEvent(firstEvents);
+            if (second != null) {
+                second.onStackEvent(secondEvents);
+            }
+        }
     }
+
+    /**
+     * Reports {@code events} to the socket's channel once the lock is released (the first two sockets of
+     * a critical section; others at once). A reader spinning on its channel's event sequence then finds
+     * the lock free when it sees the data, instead of spinning on the lock while the sender finishes its
+     * poll: the lock's cache line moves once per message instead of three times.
+     */
+    private void notifyAfterUnlock(Object attachment, int events) {
+        if (!(attachment instanceof SocketEvents target)) {
+            return;
+        }
+        if (deferredFirst == null || deferredFirst == target) {
+            deferredFirstEvents = deferredFirst == null ? events : deferredFirstEvents | events;
+            deferredFirst = target;
+        } else if (deferredSecond == null || deferredSecond == target) {
+            deferredSecondEvents = deferredSecond == null ? events : deferredSecondEvents | events;
+            deferredSecond = target;
+        } else {
+            target.onStackEvent(events);
+        }
+    }
+
+    /** Events for up to two sockets, reported by {@link #unlock} after the release (under the lock). */
+    private SocketEvents deferredFirst, deferredSecond;
+    private int deferredFirstEvents, deferredSecondEvents;
 
     /**
      * Before the lock goes: whether what ran under it (a send, a connect, a close) armed a TCP timer nearer
@@ -353,7 +391,7 @@ public final class StackRuntime implements AutoCloseable {
         try {
             return pollLocked(byStackThread);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -550,7 +588,7 @@ public final class StackRuntime implements AutoCloseable {
             }
             stack.close();
         } finally {
-            lock.unlock();
+            unlock(); // and report what closing the stack raised
         }
         if (onClose != null) {
             try {
@@ -574,11 +612,13 @@ public final class StackRuntime implements AutoCloseable {
         return "StackRuntime[" + interfaceName + "]";
     }
 
-    /** Passes the TCP layer's readiness reports to the channel attached to each socket. */
+    /** Passes the TCP layer's readiness reports to the channel attached to each socket, after the unlock. */
     private static final class Readiness implements TcpReadinessListener {
+        private final StackRuntime runtime;
         private final String interfaceName;
 
-        Readiness(String interfaceName) {
+        Readiness(StackRuntime runtime, String interfaceName) {
+            this.runtime = runtime;
             this.interfaceName = interfaceName;
         }
 
@@ -605,10 +645,8 @@ public final class StackRuntime implements AutoCloseable {
             notify(l.attachment, SocketEvents.ACCEPTABLE);
         }
 
-        static void notify(Object attachment, int events) {
-            if (attachment instanceof SocketEvents e) {
-                e.onStackEvent(events);
-            }
+        private void notify(Object attachment, int events) {
+            runtime.notifyAfterUnlock(attachment, events);
         }
     }
 }
