@@ -55,7 +55,6 @@ final class XdpPortSteeringProgram {
     /** sizeof(struct port_key). */
     static final int KEY_SIZE = 20;
     private static final int BPF_FUNC_MAP_LOOKUP_ELEM = 1;
-    private static final int BPF_FUNC_REDIRECT_MAP = 51;
     // EtherTypes as a little-endian u16 load of the big-endian field sees them
     private static final int ETH_P_IP_LE = 0x0008;
     private static final int ETH_P_IPV6_LE = 0xDD86;
@@ -142,18 +141,8 @@ final class XdpPortSteeringProgram {
          .insn(MOV64_X, R2, R10, 0, 0)
          .insn(ADD64_K, R2, 0, 0, KEY)
          .insn(CALL, 0, 0, 0, BPF_FUNC_MAP_LOOKUP_ELEM)
-         .jump(JEQ_K, R0, 0, 0, "pass")
-
-         .label("redirect")
-         .insn(LDX_W, R2, R6, 16, 0)                        // ctx->rx_queue_index
-         .loadMap(R1, xskMapFd)
-         .insn(MOV64_K, R3, 0, 0, XdpRedirectProgram.XDP_PASS)
-         .insn(CALL, 0, 0, 0, BPF_FUNC_REDIRECT_MAP)
-         .insn(EXIT, 0, 0, 0, 0)
-         .label("pass")
-         .insn(MOV64_K, R0, 0, 0, XdpRedirectProgram.XDP_PASS)
-         .insn(EXIT, 0, 0, 0, 0);
-        return a.assemble();
+         .jump(JEQ_K, R0, 0, 0, "pass");
+        return XdpRedirectProgram.redirectOrPass(a, xskMapFd).assemble();
     }
 
     /**

@@ -38,4 +38,20 @@ public final class XdpRedirectProgram {
                 .insn(EXIT, 0, 0, 0, 0)                          // return r0
                 .assemble();
     }
+
+    /**
+     * The end the steering programs share: label {@code redirect} sends the frame to the socket of its
+     * queue ({@code ctx} kept in {@code R6}), label {@code pass} hands it to the kernel.
+     */
+    static BpfAssembler redirectOrPass(BpfAssembler a, int xskMapFd) {
+        return a.label("redirect")
+                .insn(LDX_W, R2, R6, XDP_MD_RX_QUEUE_INDEX, 0)  // ctx->rx_queue_index
+                .loadMap(R1, xskMapFd)
+                .insn(MOV64_K, R3, 0, 0, XDP_PASS)
+                .insn(CALL, 0, 0, 0, BPF_FUNC_REDIRECT_MAP)
+                .insn(EXIT, 0, 0, 0, 0)
+                .label("pass")
+                .insn(MOV64_K, R0, 0, 0, XDP_PASS)
+                .insn(EXIT, 0, 0, 0, 0);
+    }
 }
