@@ -3,9 +3,7 @@ package io.flyover.linux.packet;
 import io.flyover.linux.sys.NetInterface;
 import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FrameCache;
-import io.flyover.stack.buffer.FramePool;
-import io.flyover.stack.device.DeviceCapabilities;
-import io.flyover.stack.device.FlowRule;
+import io.flyover.stack.device.ForwardingNetDevice;
 import io.flyover.stack.device.NetDevice;
 import java.io.IOException;
 
@@ -17,15 +15,14 @@ import java.io.IOException;
  * answering for the address (the stack's MAC is the interface's, so both answers agree). Everything
  * else is the inner device's.
  */
-public final class NeighbourTapDevice implements NetDevice {
-    private final NetDevice inner;
+public final class NeighbourTapDevice extends ForwardingNetDevice {
     private final PacketTap arp;
     private final PacketTap neighbourDiscovery;
     /** Frames for the taps' copies; only the thread that receives queue 0 uses it. */
     private final FrameCache cache;
 
     private NeighbourTapDevice(NetDevice inner, PacketTap arp, PacketTap neighbourDiscovery) {
-        this.inner = inner;
+        super(inner);
         this.arp = arp;
         this.neighbourDiscovery = neighbourDiscovery;
         this.cache = inner.pool().newCache(64);
@@ -58,19 +55,6 @@ public final class NeighbourTapDevice implements NetDevice {
     public long tapReceivedFrames() {
         return arp.receivedFrames() + neighbourDiscovery.receivedFrames();
     }
-
-    public NetDevice inner() { return inner; }
-
-    @Override public String name() { return inner.name(); }
-    @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
-    @Override public FramePool pool() { return inner.pool(); }
-    @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return inner.transmit(queue, frames, nowNanos); }
-    @Override public long nextEventNanos() { return inner.nextEventNanos(); }
-    @Override public boolean awaitInput(long timeoutNanos) { return inner.awaitInput(timeoutNanos); }
-    @Override public void wakeInput() { inner.wakeInput(); }
-    @Override public boolean isLoopback() { return inner.isLoopback(); }
-    @Override public void addFlowRule(FlowRule rule) { inner.addFlowRule(rule); }
-    @Override public void removeFlowRule(FlowRule rule) { inner.removeFlowRule(rule); }
 
     @Override
     public void close() {

@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flyover.stack.SeededRandom;
 import io.flyover.stack.Stack;
 import io.flyover.stack.StackConfig;
-import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FramePool;
-import io.flyover.stack.device.DeviceCapabilities;
+import io.flyover.stack.device.ForwardingNetDevice;
 import io.flyover.stack.device.NetDevice;
 import io.flyover.stack.device.soft.VethPair;
 import io.flyover.stack.tcp.TcpSettings;
@@ -129,8 +128,7 @@ class StackThreadTurnTest {
      * Passes everything to a veth end and counts the stack thread's waits (which return at once, or with
      * {@link #blockUntilWoken} only at {@link #wakeInput}).
      */
-    private static final class WaitCountingDevice implements NetDevice {
-        private final NetDevice inner;
+    private static final class WaitCountingDevice extends ForwardingNetDevice {
         volatile int waits;
         volatile int wakes;
         volatile boolean blockUntilWoken;
@@ -138,14 +136,8 @@ class StackThreadTurnTest {
         private final java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
 
         WaitCountingDevice(NetDevice inner) {
-            this.inner = inner;
+            super(inner);
         }
-
-        @Override public String name() { return inner.name(); }
-        @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
-        @Override public FramePool pool() { return inner.pool(); }
-        @Override public int receive(int queue, FrameBurst into, long nowNanos) { return inner.receive(queue, into, nowNanos); }
-        @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return inner.transmit(queue, frames, nowNanos); }
         @Override
         public void close() {
             blockUntilWoken = false;

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.flyover.stack.TwoStacks;
-import io.flyover.stack.buffer.FrameBurst;
-import io.flyover.stack.buffer.FramePool;
-import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.FlowRule;
+import io.flyover.stack.device.ForwardingNetDevice;
 import io.flyover.stack.device.NetDevice;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
@@ -138,21 +136,13 @@ class PortSteeringTest {
     }
 
     /** Passes frames to the veth end; records each rule added ("+") and removed ("-"), or refuses them. */
-    private static final class RecordingDevice implements NetDevice {
-        private final NetDevice inner;
+    private static final class RecordingDevice extends ForwardingNetDevice {
         final List<String> events = new ArrayList<>();
         boolean refuse;
 
         RecordingDevice(NetDevice inner) {
-            this.inner = inner;
+            super(inner);
         }
-
-        @Override public String name() { return inner.name(); }
-        @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
-        @Override public FramePool pool() { return inner.pool(); }
-        @Override public int receive(int queue, FrameBurst into, long nowNanos) { return inner.receive(queue, into, nowNanos); }
-        @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return inner.transmit(queue, frames, nowNanos); }
-        @Override public void close() { inner.close(); }
 
         @Override
         public void addFlowRule(FlowRule rule) {

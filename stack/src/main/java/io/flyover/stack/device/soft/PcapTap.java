@@ -2,8 +2,7 @@ package io.flyover.stack.device.soft;
 
 import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FramePool;
-import io.flyover.stack.device.DeviceCapabilities;
-import io.flyover.stack.device.FlowRule;
+import io.flyover.stack.device.ForwardingNetDevice;
 import io.flyover.stack.device.NetDevice;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -25,14 +24,13 @@ import java.nio.file.StandardOpenOption;
  * are recorded only when the inner device accepted them. A write error stops the recording (see
  * {@link #error()}); it never disturbs the traffic.
  */
-public final class PcapTap implements NetDevice {
+public final class PcapTap extends ForwardingNetDevice {
     /** Nanosecond-resolution pcap magic (libpcap {@code NSEC_TCPDUMP_MAGIC}). */
     public static final int MAGIC_NANOS = 0xA1B2_3C4D;
     public static final int LINKTYPE_ETHERNET = 1;
     private static final int RECORD_HEADER = 16;
     private static final int GLOBAL_HEADER = 24;
 
-    private final NetDevice inner;
     private final WritableByteChannel channel;
     private final int snapLength;
     private ByteBuffer buffer;
@@ -44,7 +42,7 @@ public final class PcapTap implements NetDevice {
 
     /** Records into {@code channel}, which the tap closes on {@link #close()}. */
     public PcapTap(NetDevice inner, WritableByteChannel channel) {
-        this.inner = inner;
+        super(inner);
         this.channel = channel;
         this.snapLength = inner.pool().frameSize();
         allocateBuffer(Math.max(64 * 1024, 32 * (RECORD_HEADER + snapLength)));
@@ -71,21 +69,12 @@ public final class PcapTap implements NetDevice {
         bufferSegment = MemorySegment.ofBuffer(fresh);
     }
 
-    public NetDevice inner() { return inner; }
     /** Frames written (or waiting in the buffer to be written). */
     public long recorded() { return recorded; }
     /** The write error that stopped the recording, or null. */
     public IOException error() { return error; }
 
     @Override public String name() { return "pcap:" + inner.name(); }
-    @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
-    @Override public FramePool pool() { return inner.pool(); }
-    @Override public boolean isLoopback() { return inner.isLoopback(); }
-    @Override public boolean awaitInput(long timeoutNanos) { return inner.awaitInput(timeoutNanos); }
-    @Override public void wakeInput() { inner.wakeInput(); }
-    @Override public long nextEventNanos() { return inner.nextEventNanos(); }
-    @Override public void addFlowRule(FlowRule rule) { inner.addFlowRule(rule); }
-    @Override public void removeFlowRule(FlowRule rule) { inner.removeFlowRule(rule); }
 
     @Override
     public int receive(int queue, FrameBurst into, long nowNanos) {
