@@ -37,6 +37,17 @@ interface CongestionControl {
     /** The sender MSS changed (path MTU). */
     void onMssChange(int mss);
 
+    /**
+     * Slow start's growth for an ACK of {@code ackedBytes} new bytes: all of them, up to ssthresh, as Linux
+     * credits a stretch ACK of N segments as N ACKs of one (tcp_slow_start, since 2013). Receivers with
+     * GRO/LRO or delayed ACKs acknowledge several segments at once, and RFC 5681 §3.1's one SMSS per ACK
+     * (two with RFC 3465's L) would halve the ramp-up against them. Saturates instead of overflowing.
+     */
+    static int slowStart(int cwnd, int ackedBytes, int ssthresh) {
+        long grown = Math.min((long) cwnd + ackedBytes, Math.max(ssthresh, cwnd));
+        return (int) Math.min(grown, Integer.MAX_VALUE);
+    }
+
     /** Which algorithm this is. */
     String name();
 }

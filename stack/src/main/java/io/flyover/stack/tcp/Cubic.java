@@ -45,7 +45,7 @@ final class Cubic implements CongestionControl {
     @Override
     public void onAck(int ackedBytes, int flightSize, long srttNanos, long nowNanos) {
         if (cwnd < ssthresh) {
-            cwnd = sat(cwnd + Math.min(ackedBytes, 2 * mss)); // slow start, RFC 9438 §4.10
+            cwnd = CongestionControl.slowStart(cwnd, ackedBytes, ssthresh); // RFC 9438 §4.10
             return;
         }
         if (epochStart == Long.MIN_VALUE) {

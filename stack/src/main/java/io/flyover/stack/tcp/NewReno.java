@@ -1,8 +1,8 @@
 package io.flyover.stack.tcp;
 
 /**
- * NewReno (RFC 5681 §3.1-3.2, RFC 6582 §3): slow start, congestion avoidance by appropriate byte
- * counting (RFC 3465, L = 2 SMSS), fast retransmit/fast recovery with window inflation and partial-ACK
+ * NewReno (RFC 5681 §3.1-3.2, RFC 6582 §3): slow start (a stretch ACK credited in full, as Linux),
+ * congestion avoidance by appropriate byte counting (RFC 3465), fast retransmit/fast recovery with window inflation and partial-ACK
  * deflation. The recovery point and partial/full-ACK distinction live in the sender.
  */
 final class NewReno implements CongestionControl {
@@ -26,8 +26,7 @@ final class NewReno implements CongestionControl {
     @Override
     public void onAck(int ackedBytes, int flightSize, long srttNanos, long nowNanos) {
         if (cwnd < ssthresh) {
-            // RFC 5681 §3.1 eq. 2 with RFC 3465 L = 2*SMSS
-            cwnd = sat(cwnd + Math.min(ackedBytes, 2 * mss));
+            cwnd = CongestionControl.slowStart(cwnd, ackedBytes, ssthresh); // RFC 5681 §3.1, stretch ACKs as Linux
         } else {
             // RFC 5681 §3.1 eq. 3: cwnd += SMSS once per cwnd of acknowledged data
             bytesAcked += ackedBytes;

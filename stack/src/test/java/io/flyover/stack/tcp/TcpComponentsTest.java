@@ -86,6 +86,24 @@ class TcpComponentsTest {
             assertEquals(6000, n.ssthresh());
         }
 
+        /**
+         * Linux's packetdrill test slow-start-ack-per-4pkt: a receiver that acknowledges every fourth
+         * segment (GRO, LRO) still doubles the window each round trip; no growth past ssthresh.
+         */
+        @Test
+        void slowStartCreditsAStretchAckInFull() {
+            for (CongestionControl cc : new CongestionControl[] {new Cubic(), new NewReno()}) {
+                cc.init(1000, 0);
+                assertEquals(10_000, cc.cwnd());
+                cc.onAck(4000, 10_000, 0, 0);
+                cc.onAck(4000, 10_000, 0, 0);
+                cc.onAck(2000, 10_000, 0, 0);
+                assertEquals(20_000, cc.cwnd(), cc.getClass().getSimpleName() + ": ten segments acknowledged in three ACKs");
+            }
+            assertEquals(15_000, CongestionControl.slowStart(10_000, 8000, 15_000), "up to ssthresh, no further");
+            assertEquals(Integer.MAX_VALUE, CongestionControl.slowStart(Integer.MAX_VALUE - 10, 1000, Integer.MAX_VALUE));
+        }
+
         @Test
         void cubicReducesByBetaAndRegrowsTowardsWmax() {
             Cubic c = new Cubic();
