@@ -4,6 +4,7 @@ import io.flyover.linux.packet.PacketTap;
 import io.flyover.linux.sys.Errno;
 import io.flyover.linux.sys.ErrnoException;
 import io.flyover.linux.sys.InputWaiter;
+import io.flyover.linux.sys.KernelGroupMembership;
 import io.flyover.linux.sys.Libc;
 import io.flyover.linux.sys.NetInterface;
 import io.flyover.stack.buffer.FrameBurst;
@@ -97,6 +98,15 @@ public final class XdpDevice implements NetDevice {
     private final Map<String, Integer> steered = new HashMap<>();
     /** With {@link Steering#PORTS}: a ports map key (as hex) to how many rules asked for it. */
     private final Map<String, Integer> steeredPorts = new HashMap<>();
+    /**
+     * With {@link Steering#PORTS}: the kernel's membership of each multicast group some rule steers, with
+     * how many rules name the group. The kernel answers IGMP/MLD queries on a shared interface, so it must
+     * have joined what the stack joined.
+     */
+    private final Map<String, KernelGroupMembership> kernelGroups = new HashMap<>();
+    private final Map<String, Integer> kernelGroupRules = new HashMap<>();
+    /** The interface's index (for the kernel's group memberships). */
+    private int ifindex;
     private Mode mode;
     private Attach attach;
     private boolean closed;
@@ -169,6 +179,7 @@ public final class XdpDevice implements NetDevice {
                 fds[q] = sockets[q].fd();
             }
             if (steering == Steering.PORTS) {
+                ifindex = nif.index();
                 arpTap = PacketTap.arp(interfaceName, nif.index(), pool);
                 neighbourTap = PacketTap.neighbourDiscovery(interfaceName, nif.index(), pool);
                 fds[sockets.length] = arpTap.fd();
@@ -381,15 +392,54 @@ public final class XdpDevice implements NetDevice {
                     Bpf.updateElement(portsFd, key, 1);
                 }
                 steeredPorts.put(k, count + 1);
-            } else if (count > 1) {
-                steeredPorts.put(k, count - 1);
-            } else if (count == 1) {
-                steeredPorts.remove(k);
-                Bpf.deleteElement(portsFd, key);
+                if (isMulticast(rule.localAddress())) {
+                    kernelJoins(rule.localAddress());
+                }
+            } else if (count > 0) {
+                if (count > 1) {
+                    steeredPorts.put(k, count - 1);
+                } else {
+                    steeredPorts.remove(k);
+                    Bpf.deleteElement(portsFd, key);
+                }
+                if (isMulticast(rule.localAddress())) {
+                    kernelLeaves(rule.localAddress());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** One more rule names {@code group}: the first makes the kernel join it on this interface. */
+    private void kernelJoins(byte[] group) throws IOException {
+        String g = java.util.HexFormat.of().formatHex(group);
+        int n = kernelGroupRules.getOrDefault(g, 0);
+        if (n == 0) {
+            kernelGroups.put(g, KernelGroupMembership.join(group, ifindex));
+        }
+        kernelGroupRules.put(g, n + 1);
+    }
+
+    /** One rule fewer names {@code group}: after the last the kernel leaves it. */
+    private void kernelLeaves(byte[] group) {
+        String g = java.util.HexFormat.of().formatHex(group);
+        int n = kernelGroupRules.getOrDefault(g, 0);
+        if (n > 1) {
+            kernelGroupRules.put(g, n - 1);
+        } else if (n == 1) {
+            kernelGroupRules.remove(g);
+            kernelGroups.remove(g).close();
+        }
+    }
+
+    private static boolean isMulticast(byte[] address) {
+        return address != null && (address.length == 4 ? (address[0] & 0xF0) == 0xE0 : address[0] == (byte) 0xFF);
+    }
+
+    /** With {@link Steering#PORTS}: the multicast groups the kernel holds for the stack's rules. */
+    public synchronized int kernelGroups() {
+        return kernelGroups.size();
     }
 
     private static boolean isUnspecified(byte[] address) {
@@ -486,6 +536,11 @@ public final class XdpDevice implements NetDevice {
             return;
         }
         closed = true;
+        synchronized (this) {
+            kernelGroups.values().forEach(KernelGroupMembership::close);
+            kernelGroups.clear();
+            kernelGroupRules.clear();
+        }
         InputWaiter w = inputWaiter;
         if (w != null) {
             w.close();

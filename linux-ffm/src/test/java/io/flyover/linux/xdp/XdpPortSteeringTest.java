@@ -155,6 +155,13 @@ class XdpPortSteeringTest {
         byte[] group = {(byte) 239, 18, 76, 1};
         byte[] otherGroup = {(byte) 239, 18, 76, 2};
         device.addFlowRule(new FlowRule(UDP, group, 0, null, 0));
+        device.addFlowRule(new FlowRule(UDP, group, 4000, null, 0)); // a socket bound to the group's address too
+        // the kernel, which answers IGMP queries on the shared interface, has joined what the stack joined
+        assertEquals(1, device.kernelGroups());
+        assertTrue(Shell.run("ip", "maddr", "show", "dev", ns.hostLink()).contains("239.18.76.1"),
+                Shell.run("ip", "maddr", "show", "dev", ns.hostLink()));
+        device.removeFlowRule(new FlowRule(UDP, group, 4000, null, 0));
+        assertEquals(1, device.kernelGroups(), "the group's own rule still names it");
         byte[] toOtherGroup = ipv4(UDP, otherGroup, 4000, 0, 0x4000);
         byte[] tcpToGroup = ipv4(TCP, group, 4000, 0, 0x4000);
         byte[] toGroup = ipv4(UDP, group, 4000, 0, 0x4000);
@@ -167,6 +174,8 @@ class XdpPortSteeringTest {
             assertFalse(wire.sawExactly(tcpToGroup), "the rule is UDP's");
         }
         device.removeFlowRule(new FlowRule(UDP, group, 0, null, 0));
+        assertEquals(0, device.kernelGroups());
+        assertFalse(Shell.run("ip", "maddr", "show", "dev", ns.hostLink()).contains("239.18.76.1"), "the kernel left it");
         byte[] after = ipv4(UDP, group, 4002, 0, 0x4000);
         byte[] fence = ipv4(UDP, OURS, 5300, 0, 0x4000);
         try (Wire wire = new Wire(device)) {
