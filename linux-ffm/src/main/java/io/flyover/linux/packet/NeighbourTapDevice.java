@@ -9,33 +9,42 @@ import java.io.IOException;
 
 /**
  * A device that shares its NIC with the kernel by flow rules (an ibverbs RAW_PACKET queue steered per
- * port), given ears for ARP and IPv6 neighbour discovery: those frames match no rule and go to the
- * kernel, so the stack would never resolve a neighbour. Two {@link PacketTap}s on the interface hear
- * them too, and {@link #receive} adds them to queue 0 after the inner device's frames; the kernel keeps
+ * port), given ears for ARP, IPv6 neighbour discovery and the ICMP errors about its flows: those frames
+ * match no rule and go to the kernel, so the stack would never resolve a neighbour nor learn a path MTU.
+ * Three {@link PacketTap}s on the interface hear them too, and {@link #receive} adds them to queue 0 after the inner device's frames; the kernel keeps
  * answering for the address (the stack's MAC is the interface's, so both answers agree). Everything
  * else is the inner device's.
  */
 public final class NeighbourTapDevice extends ForwardingNetDevice {
     private final PacketTap arp;
     private final PacketTap neighbourDiscovery;
+    private final PacketTap icmpErrors;
     /** Frames for the taps' copies; only the thread that receives queue 0 uses it. */
     private final FrameCache cache;
 
-    private NeighbourTapDevice(NetDevice inner, PacketTap arp, PacketTap neighbourDiscovery) {
+    private NeighbourTapDevice(NetDevice inner, PacketTap arp, PacketTap neighbourDiscovery, PacketTap icmpErrors) {
         super(inner);
         this.arp = arp;
         this.neighbourDiscovery = neighbourDiscovery;
+        this.icmpErrors = icmpErrors;
         this.cache = inner.pool().newCache(64);
     }
 
     /** Wraps {@code inner}, which drives {@code interfaceName}; on failure closes nothing of {@code inner}. */
     public static NeighbourTapDevice wrap(NetDevice inner, String interfaceName) throws IOException {
         int ifindex = NetInterface.lookup(interfaceName).index();
-        PacketTap arp = PacketTap.arp(interfaceName, ifindex, inner.pool());
+        PacketTap arp = null, nd = null;
         try {
-            return new NeighbourTapDevice(inner, arp, PacketTap.neighbourDiscovery(interfaceName, ifindex, inner.pool()));
+            arp = PacketTap.arp(interfaceName, ifindex, inner.pool());
+            nd = PacketTap.neighbourDiscovery(interfaceName, ifindex, inner.pool());
+            return new NeighbourTapDevice(inner, arp, nd, PacketTap.icmpErrors(interfaceName, ifindex, inner.pool()));
         } catch (IOException | RuntimeException e) {
-            arp.close();
+            if (arp != null) {
+                arp.close();
+            }
+            if (nd != null) {
+                nd.close();
+            }
             throw e;
         }
     }
@@ -47,19 +56,21 @@ public final class NeighbourTapDevice extends ForwardingNetDevice {
         if (queue == 0) {
             n += arp.receive(into, cache);
             n += neighbourDiscovery.receive(into, cache);
+            n += icmpErrors.receive(into, cache);
         }
         return n;
     }
 
-    /** ARP and neighbour discovery frames heard so far. */
+    /** ARP, neighbour discovery and ICMP error frames heard so far. */
     public long tapReceivedFrames() {
-        return arp.receivedFrames() + neighbourDiscovery.receivedFrames();
+        return arp.receivedFrames() + neighbourDiscovery.receivedFrames() + icmpErrors.receivedFrames();
     }
 
     @Override
     public void close() {
         arp.close();
         neighbourDiscovery.close();
+        icmpErrors.close();
         cache.close();
         inner.close();
     }

@@ -22,6 +22,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class PacketTap implements AutoCloseable {
     public static final int ETH_P_ARP = 0x0806;
+    public static final int ETH_P_IP = 0x0800;
     public static final int ETH_P_IPV6 = 0x86DD;
 
     private static final int AF_PACKET = 17;
@@ -37,9 +38,14 @@ public final class PacketTap implements AutoCloseable {
     private static final int MSG_TRUNC = 0x20;
 
     // classic BPF opcodes (include/uapi/linux/filter.h)
-    private static final int LD_H_ABS = 0x28, LD_B_ABS = 0x30;
-    private static final int JEQ_K = 0x15, JGE_K = 0x35, JGT_K = 0x25;
+    private static final int LD_H_ABS = 0x28, LD_B_ABS = 0x30, LD_B_IND = 0x50, LDX_B_MSH = 0xb1;
+    private static final int JEQ_K = 0x15, JGE_K = 0x35, JGT_K = 0x25, JSET_K = 0x45;
     private static final int RET_K = 0x06;
+    private static final int ACCEPT = 0x40000, DROP = 0;
+    /** ICMPv4 Destination Unreachable (RFC 792): port unreachable, fragmentation needed (RFC 1191). */
+    private static final int ICMP_DEST_UNREACHABLE = 3;
+    /** ICMPv6 Destination Unreachable and Packet Too Big (RFC 4443 sections 3.1, 3.2; RFC 8201). */
+    private static final int ICMPV6_DEST_UNREACHABLE = 1, ICMPV6_PACKET_TOO_BIG = 2;
     /** ICMPv6 Router Solicitation .. Redirect (RFC 4861 section 4). */
     private static final int ND_FIRST_TYPE = 133, ND_LAST_TYPE = 137;
 
@@ -63,22 +69,49 @@ public final class PacketTap implements AutoCloseable {
     }
 
     /**
-     * The IPv6 neighbour discovery frames {@code ifindex} receives: ICMPv6 types 133 to 137 directly after
-     * the IPv6 header (RFC 4861 messages carry no extension headers in practice; ones that do are not heard).
+     * The IPv6 neighbour discovery frames {@code ifindex} receives, ICMPv6 types 133 to 137, and the ICMPv6
+     * errors a flow of the stack may be the subject of (destination unreachable, packet too big: path MTU
+     * discovery), each directly after the IPv6 header (such messages carry no extension headers in
+     * practice; ones that do are not heard).
      */
     public static PacketTap neighbourDiscovery(String interfaceName, int ifindex, FramePool pool) throws IOException {
         int[][] filter = {
-                {LD_H_ABS, 0, 0, 12},             // EtherType
-                {JEQ_K, 0, 5, ETH_P_IPV6},
-                {LD_B_ABS, 0, 0, 14 + 6},         // next header
-                {JEQ_K, 0, 3, 58},                // ICMPv6
-                {LD_B_ABS, 0, 0, 14 + 40},        // ICMPv6 type
-                {JGE_K, 0, 1, ND_FIRST_TYPE},
-                {JGT_K, 0, 1, ND_LAST_TYPE},
-                {RET_K, 0, 0, 0},                 // drop
-                {RET_K, 0, 0, 0x40000},           // accept, whole frame
+                {LD_H_ABS, 0, 0, 12},                     // 0: EtherType
+                {JEQ_K, 0, 8, ETH_P_IPV6},                // 1: else drop
+                {LD_B_ABS, 0, 0, 14 + 6},                 // 2: next header
+                {JEQ_K, 0, 6, 58},                        // 3: ICMPv6, else drop
+                {LD_B_ABS, 0, 0, 14 + 40},                // 4: ICMPv6 type
+                {JEQ_K, 5, 0, ICMPV6_DEST_UNREACHABLE},   // 5: accept
+                {JEQ_K, 4, 0, ICMPV6_PACKET_TOO_BIG},     // 6: accept
+                {JGE_K, 0, 2, ND_FIRST_TYPE},             // 7: below 133: drop
+                {JGT_K, 1, 0, ND_LAST_TYPE},              // 8: above 137: drop, else accept
+                {RET_K, 0, 0, ACCEPT},                    // 9
+                {RET_K, 0, 0, DROP},                      // 10
+                {RET_K, 0, 0, ACCEPT},                    // 11
         };
-        return open("neighbour discovery tap on " + interfaceName, ifindex, ETH_P_IPV6, filter, pool);
+        return open("neighbour discovery and ICMPv6 error tap on " + interfaceName, ifindex, ETH_P_IPV6, filter, pool);
+    }
+
+    /**
+     * The ICMPv4 destination-unreachable messages {@code ifindex} receives (port unreachable for the
+     * stack's UDP, fragmentation needed for its path MTU discovery), unfragmented, whatever the IPv4
+     * header's length: when the kernel keeps ICMP, the stack must still hear about its own flows.
+     */
+    public static PacketTap icmpErrors(String interfaceName, int ifindex, FramePool pool) throws IOException {
+        int[][] filter = {
+                {LD_H_ABS, 0, 0, 12},                     // 0: EtherType
+                {JEQ_K, 0, 7, ETH_P_IP},                  // 1: else drop
+                {LD_B_ABS, 0, 0, 14 + 9},                 // 2: protocol
+                {JEQ_K, 0, 5, 1},                         // 3: ICMP, else drop
+                {LD_H_ABS, 0, 0, 14 + 6},                 // 4: flags and fragment offset
+                {JSET_K, 3, 0, 0x1FFF},                   // 5: a fragment: drop
+                {LDX_B_MSH, 0, 0, 14},                    // 6: X = IPv4 header length
+                {LD_B_IND, 0, 0, 14},                     // 7: ICMP type
+                {JEQ_K, 1, 0, ICMP_DEST_UNREACHABLE},     // 8: accept, else drop
+                {RET_K, 0, 0, DROP},                      // 9
+                {RET_K, 0, 0, ACCEPT},                    // 10
+        };
+        return open("ICMP error tap on " + interfaceName, ifindex, ETH_P_IP, filter, pool);
     }
 
     private static PacketTap open(String what, int ifindex, int etherType, int[][] filter, FramePool pool)

@@ -93,6 +93,7 @@ public final class XdpDevice implements NetDevice {
     /** With {@link Steering#PORTS}: ARP and neighbour discovery, heard beside the kernel (queue 0). */
     private PacketTap arpTap;
     private PacketTap neighbourTap;
+    private PacketTap icmpTap;
     private final Steering steering;
     /** Steered address (4 or 16 bytes, as a string of its bytes) to how many rules asked for it. */
     private final Map<String, Integer> steered = new HashMap<>();
@@ -173,7 +174,7 @@ public final class XdpDevice implements NetDevice {
             }
             mode = sockets[0].isZeroCopy() ? Mode.ZERO_COPY : Mode.COPY;
             attachProgram(nif, preferred);
-            int[] fds = new int[sockets.length + (steering == Steering.PORTS ? 2 : 0)];
+            int[] fds = new int[sockets.length + (steering == Steering.PORTS ? 3 : 0)];
             for (int q = 0; q < sockets.length; q++) {
                 sockets[q].refill();
                 fds[q] = sockets[q].fd();
@@ -182,8 +183,10 @@ public final class XdpDevice implements NetDevice {
                 ifindex = nif.index();
                 arpTap = PacketTap.arp(interfaceName, nif.index(), pool);
                 neighbourTap = PacketTap.neighbourDiscovery(interfaceName, nif.index(), pool);
+                icmpTap = PacketTap.icmpErrors(interfaceName, nif.index(), pool);
                 fds[sockets.length] = arpTap.fd();
                 fds[sockets.length + 1] = neighbourTap.fd();
+                fds[sockets.length + 2] = icmpTap.fd();
             }
             inputWaiter = new InputWaiter(fds);
         } catch (IOException | RuntimeException e) {
@@ -459,10 +462,11 @@ public final class XdpDevice implements NetDevice {
         return steeredPorts.size();
     }
 
-    /** With {@link Steering#PORTS}: frames heard on the ARP and neighbour discovery taps, else 0. */
+    /** With {@link Steering#PORTS}: frames heard on the ARP, neighbour discovery and ICMP error taps, else 0. */
     public long tapReceivedFrames() {
-        PacketTap a = arpTap, n = neighbourTap;
-        return (a == null ? 0 : a.receivedFrames()) + (n == null ? 0 : n.receivedFrames());
+        PacketTap a = arpTap, n = neighbourTap, i = icmpTap;
+        return (a == null ? 0 : a.receivedFrames()) + (n == null ? 0 : n.receivedFrames())
+                + (i == null ? 0 : i.receivedFrames());
     }
 
     private void requireAddressSteering() {
@@ -504,6 +508,7 @@ public final class XdpDevice implements NetDevice {
         if (queue == 0 && arpTap != null) {
             received += arpTap.receive(into, s.cache());
             received += neighbourTap.receive(into, s.cache());
+            received += icmpTap.receive(into, s.cache());
         }
         return received;
     }
@@ -552,6 +557,9 @@ public final class XdpDevice implements NetDevice {
         }
         if (neighbourTap != null) {
             neighbourTap.close();
+        }
+        if (icmpTap != null) {
+            icmpTap.close();
         }
         for (XskSocket s : sockets) {
             if (s != null) {

@@ -105,6 +105,26 @@ class XdpPortSteeringTest {
         return b.array();
     }
 
+    /**
+     * Ethernet + IPv4 (with {@code optionWords} of options) + ICMP of {@code type}/{@code code} quoting
+     * an IPv4 header and 8 bytes (no valid checksums: only the taps' filter reads it).
+     */
+    private byte[] icmpv4(int type, int code, int optionWords, int marker) {
+        int ihl = 20 + 4 * optionWords;
+        ByteBuffer b = ByteBuffer.allocate(14 + ihl + 8 + 28);
+        ethernet(b, 0x0800);
+        b.put((byte) (0x40 | (ihl / 4))).put((byte) 0).putShort((short) (ihl + 8 + 28));
+        b.putShort((short) marker).putShort((short) 0x4000).put((byte) 64).put((byte) 1).putShort((short) 0);
+        b.put(ns.peerIp).put(OURS);
+        for (int i = 0; i < optionWords; i++) {
+            b.putInt(0x01010101);
+        }
+        b.put((byte) type).put((byte) code).putShort((short) 0).putShort((short) 0).putShort((short) 1400);
+        b.putInt(0x4500_0000 | 1500).putInt(0).putInt(0x4006_0000).put(OURS).put(ns.peerIp);
+        b.putShort((short) 7000).putShort((short) 40000).putInt(marker);
+        return b.array();
+    }
+
     private void ethernet(ByteBuffer b, int etherType) {
         long dst = device.capabilities().mac();
         long src = ns.peerMac();
@@ -202,6 +222,29 @@ class XdpPortSteeringTest {
             assertEquals(1, wire.received.stream().filter(f -> Arrays.equals(f, solicitation)).count());
         }
         assertTrue(device.tapReceivedFrames() >= 3, "tap frames: " + device.tapReceivedFrames());
+        assertEquals(0, device.receivedFrames(0), "nothing came through the AF_XDP socket");
+    }
+
+    /**
+     * The ICMP errors about the stack's flows go to the kernel with the rest of ICMP, and the stack hears
+     * them through a tap: destination unreachable (fragmentation needed, port unreachable) and ICMPv6
+     * packet too big, whatever the IPv4 header length; not echo requests, which the kernel answers.
+     */
+    @Test
+    void icmpErrorsReachTheStackThroughATapAndEchoRequestsDoNot() {
+        byte[] fragmentationNeeded = icmpv4(3, 4, 0, 1);
+        byte[] portUnreachableWithOptions = icmpv4(3, 3, 2, 2);
+        byte[] echoRequest = icmpv4(8, 0, 0, 3);
+        byte[] packetTooBig = icmpv6(2, 4);
+        try (Wire wire = new Wire(device)) {
+            ns.sendRawFrames(List.of(echoRequest, fragmentationNeeded, portUnreachableWithOptions, packetTooBig));
+            List<byte[]> expected = new java.util.ArrayList<>(List.of(fragmentationNeeded, portUnreachableWithOptions, packetTooBig));
+            while (!expected.isEmpty()) { // in any order: each tap is drained in turn
+                byte[] f = wire.await("the ICMP errors", x -> expected.stream().anyMatch(e -> Arrays.equals(e, x)));
+                expected.removeIf(e -> Arrays.equals(e, f));
+            }
+            assertFalse(wire.sawExactly(echoRequest), "an echo request is the kernel's");
+        }
         assertEquals(0, device.receivedFrames(0), "nothing came through the AF_XDP socket");
     }
 

@@ -135,7 +135,8 @@ public final class SettingKeys {
                     "What the stack of an AF_XDP interface takes: `queue`, every frame of its queues (the kernel "
                             + "gets nothing there), or `ports`, only TCP/UDP frames for the ports Flyover sockets "
                             + "hold (the kernel keeps ARP, ICMP, neighbour discovery and its own sockets' ports; "
-                            + "the stack hears ARP and neighbour discovery through AF_PACKET taps)."),
+                            + "the stack hears ARP, neighbour discovery and the ICMP errors about its flows through "
+                            + "AF_PACKET taps)."),
             text(RULES, null, "Offload rules (syntax above; lines or `;`-separated), after those of `flyover.rules.file`."),
             text(RULES_FILE, null, "A file of offload rules, read once at start."),
             choice(IDLE, List.of("busy-spin", "yield", "backoff", "sleep"), "backoff", "busy-spin", "backoff",
