@@ -33,17 +33,17 @@ public final class NeighbourTapDevice extends ForwardingNetDevice {
     /** Wraps {@code inner}, which drives {@code interfaceName}; on failure closes nothing of {@code inner}. */
     public static NeighbourTapDevice wrap(NetDevice inner, String interfaceName) throws IOException {
         int ifindex = NetInterface.lookup(interfaceName).index();
-        PacketTap arp = null, nd = null;
+        PacketTap arp = null, nd = null, icmp = null;
         try {
             arp = PacketTap.arp(interfaceName, ifindex, inner.pool());
             nd = PacketTap.neighbourDiscovery(interfaceName, ifindex, inner.pool());
-            return new NeighbourTapDevice(inner, arp, nd, PacketTap.icmpErrors(interfaceName, ifindex, inner.pool()));
+            icmp = PacketTap.icmpErrors(interfaceName, ifindex, inner.pool());
+            return new NeighbourTapDevice(inner, arp, nd, icmp);
         } catch (IOException | RuntimeException e) {
-            if (arp != null) {
-                arp.close();
-            }
-            if (nd != null) {
-                nd.close();
+            for (PacketTap t : new PacketTap[] {arp, nd, icmp}) {
+                if (t != null) {
+                    t.close();
+                }
             }
             throw e;
         }

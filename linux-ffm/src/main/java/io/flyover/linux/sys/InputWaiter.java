@@ -56,6 +56,9 @@ public final class InputWaiter implements AutoCloseable {
                 }
                 wakeIndex = p.add(eventFd);
                 poller = p;
+                if (closed) {
+                    return false; // close() came while the eventfd was made: it could not wake this wait
+                }
             }
             if (poller.awaitNanos(Math.max(0, timeoutNanos)) > 0 && poller.readable(wakeIndex)) {
                 Libc.read(eventFd, drained.address(), 8); // reset the counter: the next wait sleeps again

@@ -391,13 +391,21 @@ public final class XdpDevice implements NetDevice {
         int count = steeredPorts.getOrDefault(k, 0);
         try {
             if (add) {
-                if (count == 0) {
-                    Bpf.updateElement(portsFd, key, 1);
+                boolean group = isMulticast(rule.localAddress());
+                if (group) {
+                    kernelJoins(rule.localAddress()); // first: a refused join leaves nothing steered
+                }
+                try {
+                    if (count == 0) {
+                        Bpf.updateElement(portsFd, key, 1);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (group) {
+                        kernelLeaves(rule.localAddress());
+                    }
+                    throw e;
                 }
                 steeredPorts.put(k, count + 1);
-                if (isMulticast(rule.localAddress())) {
-                    kernelJoins(rule.localAddress());
-                }
             } else if (count > 0) {
                 if (count > 1) {
                     steeredPorts.put(k, count - 1);

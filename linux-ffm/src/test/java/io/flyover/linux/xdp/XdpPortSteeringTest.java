@@ -205,6 +205,26 @@ class XdpPortSteeringTest {
         }
     }
 
+    /**
+     * Found in review: when the kernel cannot join a group (here it may join none:
+     * {@code net.ipv4.igmp_max_memberships=0}, restored after), the rule is refused and nothing stays
+     * steered, or the group's datagrams would be taken from the kernel's own members forever.
+     */
+    @Test
+    void aGroupTheKernelCannotJoinIsNotSteered() {
+        String limit = Shell.run("sysctl", "-n", "net.ipv4.igmp_max_memberships").strip();
+        int before = device.steeredPorts();
+        Shell.run("sysctl", "-q", "-w", "net.ipv4.igmp_max_memberships=0");
+        try {
+            assertThrows(RuntimeException.class,
+                    () -> device.addFlowRule(new FlowRule(UDP, new byte[] {(byte) 239, 18, 76, 9}, 0, null, 0)));
+        } finally {
+            Shell.run("sysctl", "-q", "-w", "net.ipv4.igmp_max_memberships=" + limit);
+        }
+        assertEquals(before, device.steeredPorts(), "nothing steered");
+        assertEquals(0, device.kernelGroups());
+    }
+
     @Test
     void arpAndNeighbourDiscoveryReachTheStackThroughTheTapsOnce() {
         byte[] arp = Frames.arp(1, ns.peerMac(), ns.peerIp, Frames.BROADCAST, 0, OURS);

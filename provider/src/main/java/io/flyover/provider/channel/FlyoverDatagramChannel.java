@@ -474,6 +474,14 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
      * can draw the same port and lose its datagrams to Flyover's port steering.
      */
     private void connectFlyoverOnly(StackRuntime rt, InetSocketAddress isa) throws IOException {
+        for (Part failed : parts) {
+            closePart(failed); // left by an earlier connect that failed after this point
+        }
+        parts = List.of();
+        if (portReservation != null) {
+            portReservation.close();
+            portReservation = null;
+        }
         Part p = open(rt);
         parts = List.of(p);
         if (!rt.isLoopback()) {

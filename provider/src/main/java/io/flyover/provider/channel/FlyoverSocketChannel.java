@@ -54,7 +54,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A {@code bind} before {@code connect} binds a kernel socket (reserving the port, as XLIO's shadow
  * socket) unless the address is one only a Flyover stack has, whose port is then reserved in the stack;
- * an unbound connect on a device stack takes its ephemeral port from such a kernel socket too.
+ * an unbound connect on a device stack takes its ephemeral port from such a kernel socket too, held as
+ * long as the stack holds the connection.
  */
 public final class FlyoverSocketChannel extends SocketChannel implements FlyoverSelectable, SocketEvents {
     private static final int ST_UNCONNECTED = 0;
@@ -503,15 +504,13 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 } else if (!rt.stack().ipOutput().selectSource(remoteIp.hi(), remoteIp.lo(), source)) {
                     throw new NoRouteToHostException("No route to host");
                 }
-                int localPort = bound == null ? 0 : bound.getPort();
-                if (bound == null && !rt.isLoopback()) {
-                    localPort = kernelEphemeralPort(source);
-                }
                 TcpConnection c;
                 try {
-                    c = rt.stack().tcp().connect(source[0], source[1], localPort,
-                            remoteIp.hi(), remoteIp.lo(), isa.getPort(),
-                            options.tcpSettings(rt.config().tcpDefaults()), rt.now());
+                    c = bound == null && !rt.isLoopback()
+                            ? connectOnKernelPort(rt, source, remoteIp, isa.getPort())
+                            : rt.stack().tcp().connect(source[0], source[1], bound == null ? 0 : bound.getPort(),
+                                    remoteIp.hi(), remoteIp.lo(), isa.getPort(),
+                                    options.tcpSettings(rt.config().tcpDefaults()), rt.now());
                 } catch (SteeringRefusedException e) {
                     throw new BindException("Cannot assign requested address (" + e.getMessage() + ")");
                 } catch (IllegalStateException e) {
@@ -541,31 +540,59 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     }
 
     /**
-     * The local port of an unbound connect on a device stack, chosen by the kernel as XLIO does: a shadow
+     * An unbound connect on a device stack, its local port chosen by the kernel as XLIO does: a kernel
      * socket bound to the source address and port 0 takes a port from the kernel's ephemeral range and
-     * holds it until this channel closes, so no kernel socket on the same address (the interface is
-     * shared with it) can draw the same port and lose its replies to Flyover's port steering. 0 (the
-     * stack picks) when the kernel does not have the address.
+     * holds it as long as the connection holds its place in the stack (through TIME-WAIT:
+     * {@link TcpConnection#heldUntilReleased}), so no kernel socket on the address the interface shares
+     * can draw the same port and lose its replies to Flyover's port steering. A port whose 4-tuple the
+     * stack still has (a TIME-WAIT to the same peer) is drawn again, a few times; then, as when the kernel
+     * does not have the address, the stack picks.
      */
-    private int kernelEphemeralPort(long[] source) {
+    private TcpConnection connectOnKernelPort(StackRuntime rt, long[] source, IpAddress remote, int remotePort) {
+        for (int attempt = 0; attempt < KERNEL_PORT_ATTEMPTS; attempt++) {
+            SocketChannel reservation = kernelPortReservation(source);
+            if (reservation == null) {
+                break;
+            }
+            try {
+                int port = ((InetSocketAddress) reservation.getLocalAddress()).getPort();
+                TcpConnection c = rt.stack().tcp().connect(source[0], source[1], port, remote.hi(), remote.lo(),
+                        remotePort, options.tcpSettings(rt.config().tcpDefaults()), rt.now());
+                c.heldUntilReleased = reservation;
+                return c;
+            } catch (SteeringRefusedException e) {
+                closeQuietly(reservation);
+                throw e;
+            } catch (IllegalStateException | IOException e) {
+                closeQuietly(reservation); // the 4-tuple is in use: another port
+            }
+        }
+        return rt.stack().tcp().connect(source[0], source[1], 0, remote.hi(), remote.lo(), remotePort,
+                options.tcpSettings(rt.config().tcpDefaults()), rt.now());
+    }
+
+    private static final int KERNEL_PORT_ATTEMPTS = 4;
+
+    /** A kernel socket bound to the source address and an ephemeral port, or null when the kernel refuses. */
+    private SocketChannel kernelPortReservation(long[] source) {
         SocketChannel s = null;
         try {
             s = kernelProvider.openSocketChannel(family);
             s.bind(new InetSocketAddress(new IpAddress(source[0], source[1]).toInetAddress(), 0));
-            int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
-            synchronized (stateLock) {
-                shadow = s;
-            }
-            return port;
+            return s;
         } catch (IOException | RuntimeException e) {
-            if (s != null) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // nothing was bound
-                }
+            closeQuietly(s);
+            return null;
+        }
+    }
+
+    private static void closeQuietly(SocketChannel s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // nothing was bound, or it is gone already
             }
-            return 0;
         }
     }
 

@@ -33,7 +33,9 @@ import org.agrona.concurrent.IdleStrategy;
  * thread only runs its timers, since every send there runs to completion.
  *
  * <p>Readiness reported by the stack (its TCP and UDP readiness listeners) is passed to the socket's
- * {@link SocketEvents} attachment, which wakes parked threads and selectors.
+ * {@link SocketEvents} attachment, which wakes parked threads and selectors, once the lock is released
+ * ({@link #unlock}), so that the woken thread finds it free. An application thread that arms a TCP
+ * timer nearer than the stack thread's sleep wakes that thread as it releases the lock.
  */
 public final class StackRuntime implements AutoCloseable {
     private final String interfaceName;
@@ -236,13 +238,16 @@ public final class StackRuntime implements AutoCloseable {
             lock.unlock();
             return;
         }
-        noteNearerTimer();
         SocketEvents first = deferredFirst, second = deferredSecond;
         int firstEvents = deferredFirstEvents, secondEvents = deferredSecondEvents;
-        if (first != null) {
-            deferredFirst = deferredSecond = null;
+        try {
+            if (first != null) {
+                deferredFirst = deferredSecond = null;
+            }
+            noteNearerTimer();
+        } finally {
+            lock.unlock();
         }
-        lock.unlock();
         if (first != null) {
             first.onStackEvent(firstEvents);
             if (second != null) {

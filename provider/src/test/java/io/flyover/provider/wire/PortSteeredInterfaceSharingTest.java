@@ -51,6 +51,7 @@ class PortSteeredInterfaceSharingTest {
                     stack.unlock();
                 }
                 InetAddress peer = InetAddress.ofLiteral(veth.ns.peerIpv4());
+                InetSocketAddress offloadedLocal;
                 try (SocketChannel offloaded = provider.openSocketChannel();
                      SocketChannel kernel = provider.openSocketChannel()) {
                     offloaded.connect(new InetSocketAddress(peer, OFFLOADED_PORT));
@@ -69,6 +70,7 @@ class PortSteeredInterfaceSharingTest {
                     // the offloaded connection's ephemeral port came from the kernel and is held there: a
                     // kernel socket on the shared address cannot draw it (and lose its replies to Flyover)
                     InetSocketAddress local = (InetSocketAddress) offloaded.getLocalAddress();
+                    offloadedLocal = local;
                     String[] range = java.nio.file.Files.readAllLines( // readString sees procfs's size 0
                             java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim().split("\\s+");
                     assertTrue(local.getPort() >= Integer.parseInt(range[0]) && local.getPort() <= Integer.parseInt(range[1]),
@@ -91,6 +93,12 @@ class PortSteeredInterfaceSharingTest {
                                     "the kernel holds UDP port " + port + " for the offloaded datagram channel");
                         }
                     }
+                }
+                // closed by the application, the connection still holds its port through FIN-WAIT and
+                // TIME-WAIT, and so does the kernel socket that reserved it
+                try (SocketChannel squatter = io.flyover.provider.kernel.JdkSelectorProvider.get().openSocketChannel()) {
+                    org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class,
+                            () -> squatter.bind(offloadedLocal), "still held after close: " + offloadedLocal);
                 }
             } finally {
                 offloadedEcho.destroyForcibly().waitFor();

@@ -45,7 +45,10 @@ public final class PortSteering {
         holders.put(k, n + 1);
     }
 
-    /** One holder fewer; the last one asks the device to stop steering it. Releasing what is not held does nothing. */
+    /**
+     * One holder fewer; the last one asks the device to stop steering it. Releasing what is not held does
+     * nothing; a device that fails to remove the rule is counted ({@link #removalFailures}), not thrown.
+     */
     public void release(int protocol, long localHi, long localLo, int port) {
         Key k = key(protocol, localHi, localLo, port);
         Integer n = holders.get(k);
@@ -57,8 +60,19 @@ public final class PortSteering {
             return;
         }
         holders.remove(k);
-        device.removeFlowRule(rule(k));
+        try {
+            device.removeFlowRule(rule(k));
+        } catch (RuntimeException e) {
+            removalFailures++; // from segment input or a timer: never out of the stack's poll
+        }
     }
+
+    /** Rules the device failed to remove (the rule may still steer its traffic here, where it is dropped). */
+    public long removalFailures() {
+        return removalFailures;
+    }
+
+    private long removalFailures;
 
     /** How many distinct rules the device holds for this stack now. */
     public int rules() {

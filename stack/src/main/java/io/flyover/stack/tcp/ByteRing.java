@@ -31,8 +31,13 @@ final class ByteRing {
     private MemorySegment memory;
     /** Length of the storage: ring positions wrap here. */
     private int storage;
-    /** The buffer size: at most {@link #storage}; {@link #write} fills up to it. */
+    /** The buffer size; {@link #write} fills up to it. */
     private int capacity;
+    /**
+     * The largest buffer size ever set: a window advertised under it may still be filled after a shrink
+     * (RFC 9293 §3.8.6: the window is not taken back), so {@link #writeAt} may grow the storage to it.
+     */
+    private int largestCapacity;
     private int head;
     private int readable;
 
@@ -41,6 +46,7 @@ final class ByteRing {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.capacity = capacity;
+        this.largestCapacity = capacity;
         this.storage = Math.min(capacity, INITIAL_STORAGE);
         this.bytes = new byte[storage];
         this.memory = MemorySegment.ofArray(bytes);
@@ -52,10 +58,10 @@ final class ByteRing {
     /** Room {@link #write} fills: the buffer size less the committed bytes (0 after a shrink below them). */
     int writable() { return Math.max(capacity - readable, 0); }
     /**
-     * Room past the committed tail for {@link #writeAt}: up to the buffer size, or the storage when a
-     * shrink left it larger (bytes written ahead there are kept).
+     * Room past the committed tail for {@link #writeAt}: up to the largest buffer size ever set, so that
+     * a shrink never drops data the window it advertised before lets in.
      */
-    int room() { return Math.max(storage, capacity) - readable; }
+    int room() { return Math.max(storage, largestCapacity) - readable; }
 
     /** The bytes the ring holds now (for tests and statistics). */
     int storage() { return storage; }
@@ -69,11 +75,12 @@ final class ByteRing {
             throw new IllegalArgumentException("capacity must be positive: " + newCapacity);
         }
         capacity = newCapacity;
+        largestCapacity = Math.max(largestCapacity, newCapacity);
     }
 
     /**
      * Grows the storage to hold {@code needed} bytes from the head (doubling, at most to the larger of
-     * the buffer size and {@code needed}), moving the ring's whole content, head first, so committed
+     * the largest buffer size and {@code needed}), moving the ring's whole content, head first, so committed
      * bytes and bytes written ahead keep their offsets from the head.
      */
     private void ensureStorage(int needed) {
@@ -84,7 +91,7 @@ final class ByteRing {
         while (doubled < needed) {
             doubled *= 2;
         }
-        int grownSize = (int) Math.max(needed, Math.min(doubled, Math.max(capacity, needed)));
+        int grownSize = (int) Math.max(needed, Math.min(doubled, Math.max(largestCapacity, needed)));
         byte[] grown = new byte[grownSize];
         int first = storage - head;
         System.arraycopy(bytes, head, grown, 0, first);

@@ -180,6 +180,12 @@ public final class TcpConnection {
 
     /** The object the layer above keeps with this socket (the provider's channel); the stack never reads it. */
     public Object attachment;
+    /**
+     * What the layer above ties to this connection's place in the table (a kernel socket holding its
+     * port): closed when the connection leaves the table, which for an active close is after TIME-WAIT,
+     * not when the application closes. Null for none.
+     */
+    public AutoCloseable heldUntilReleased;
 
     public TcpState state() { return state; }
     public Error error() { return error; }

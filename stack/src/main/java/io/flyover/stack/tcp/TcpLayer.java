@@ -588,6 +588,15 @@ public final class TcpLayer {
         table.remove(c);
         timerQueue.remove(c);
         output.releasePort(c.portHeldHi, c.portHeldLo, c.localPort);
+        AutoCloseable held = c.heldUntilReleased;
+        if (held != null) {
+            c.heldUntilReleased = null;
+            try {
+                held.close();
+            } catch (Exception ignored) {
+                // the layer above's resource; the connection is gone either way
+            }
+        }
     }
 
     // --- output and timers ---------------------------------------------------------------------

@@ -199,6 +199,17 @@ class TcpComponentsTest {
                     java.util.Arrays.copyOfRange(tail, ahead - 1_000, ahead), "the bytes written ahead kept their offset");
         }
 
+        /** Found in review: a shrink before the storage grew must not drop data the old window let in. */
+        @Test
+        void aShrunkRingStillTakesDataInTheWindowItAdvertisedBefore() {
+            ByteRing r = new ByteRing(1 << 20);
+            r.resize(8192);
+            assertEquals((1 << 20), r.room(), "the window advertised under 1 MiB may still be filled");
+            r.writeAt(500_000, MemorySegment.ofArray(new byte[] {42}), 0, 1);
+            assertTrue(r.storage() > 500_000);
+            assertEquals(8192, r.writable(), "the application's writes are bounded by the smaller size");
+        }
+
         @Test
         void rackTracksMoreSegmentsOnceGrownForALargerSendBuffer() {
             Rack rack = new Rack(2);
