@@ -521,6 +521,15 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 runtime = rt;
                 stats = rt.track(c);
                 FlyoverEvents.connectionOpened(c, "connect", rt.interfaceName());
+                if (!isOpen()) {
+                    // closed by another thread since ensureOpen: its close may have looked for the
+                    // connection before there was one (a Dekker pair: runtime written, then isOpen read)
+                    c.attachment = null;
+                    stats.close();
+                    c.abort(rt.now());
+                    rt.flushLocked();
+                    throw new AsynchronousCloseException();
+                }
                 rt.flushLocked(); // on the loopback the handshake completes here, yet connect answers
                                   // "pending" as Linux does (the SYN-ACK is processed after its state check)
             } finally {
@@ -1238,15 +1247,17 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             rt.lock();
             try {
                 TcpConnection c = conn;
-                c.attachment = null;
-                FlyoverEvents.connectionClosed(c, rt.interfaceName(), null, System.nanoTime() - openedAtNanos);
-                stats.close();
-                if (linger == 0) {
-                    c.abort(rt.now());
-                } else {
-                    c.close(rt.now());
+                if (c.attachment == this) { // else a connect racing this close released it already
+                    c.attachment = null;
+                    FlyoverEvents.connectionClosed(c, rt.interfaceName(), null, System.nanoTime() - openedAtNanos);
+                    stats.close();
+                    if (linger == 0) {
+                        c.abort(rt.now());
+                    } else {
+                        c.close(rt.now());
+                    }
+                    rt.flushLocked();
                 }
-                rt.flushLocked();
             } finally {
                 rt.unlock();
             }
