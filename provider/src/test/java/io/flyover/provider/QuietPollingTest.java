@@ -195,4 +195,36 @@ class QuietPollingTest {
             assertEquals(42, in.get(0));
         }
     }
+
+    /**
+     * {@code flyover.udp.kernel.poll.ratio}: how many empty receives pass before the kernel socket is asked.
+     * A datagram a kernel socket sent over the loopback is in the shadow's queue when the send returns;
+     * with a ratio of 3 the third receive after the quiet mark finds it, not the first two.
+     */
+    @Test
+    void theKernelPollRatioSetsHowOftenTheShadowIsAsked() throws Exception {
+        try (FlyoverSelectorProvider everyThird = Flyover.provider(Map.of("flyover.loopback.offload", "true",
+                     "flyover.udp.kernel.poll.ratio", "3"));
+             DatagramChannel receiver = everyThird.openDatagramChannel().bind(new InetSocketAddress(LO, 0));
+             DatagramChannel kernelSender = JdkSelectorProvider.get().openDatagramChannel()) {
+            receiver.configureBlocking(false);
+            ByteBuffer in = ByteBuffer.allocate(8);
+            for (int round = 0; round < 5; round++) {
+                Object from = null;
+                for (int i = 0; i < 3 && from == null; i++) {
+                    from = receiver.receive(in); // empty: brings the count to the ratio at most once
+                }
+                assertNull(from);
+                kernelSender.send(ByteBuffer.wrap(new byte[] {(byte) round}), receiver.getLocalAddress());
+                int calls = 0;
+                while (from == null && calls < 3) {
+                    from = receiver.receive(in);
+                    calls++;
+                }
+                assertNotNull(from, "found within the ratio's count of receives");
+                assertEquals(round, in.get(0));
+                in.clear();
+            }
+        }
+    }
 }

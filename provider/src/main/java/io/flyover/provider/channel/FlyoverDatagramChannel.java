@@ -103,7 +103,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
      * sockets are locked only when it moved, and a non-blocking receive that found nothing marks it quiet.
      */
     private final SpinSignal eventSeq = new SpinSignal();
-    /** Receives answered from the quiet mark since the kernel socket was last asked ({@link #KERNEL_POLL_RATIO}). */
+    /** Receives answered from the quiet mark since the kernel socket was last asked ({@code flyover.udp.kernel.poll.ratio}). */
     private int quietReceives;
     private final ChannelKeys keys = new ChannelKeys(stateLock);
     private final List<FlyoverMembershipKey> memberships = new ArrayList<>();
@@ -639,8 +639,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
      * change or close since the last one found nothing (it marked {@link #eventSeq} quiet), no input
      * any of its stacks has not polled yet, and the kernel socket (a shadow) not due to be asked. Such a
      * receive answers without locks, as a busy-polling receiver must not pull the cache lines of the
-     * thread delivering its datagrams. The kernel socket is asked on every {@link #KERNEL_POLL_RATIO}th
-     * receive only, as XLIO polls the OS once per {@code XLIO_RX_UDP_POLL_OS_RATIO} offloaded polls.
+     * thread delivering its datagrams. The kernel socket is asked on every {@code flyover.udp.kernel.poll.ratio}th
+     * receive only (100 by default), as XLIO polls the OS once per {@code XLIO_RX_UDP_POLL_OS_RATIO} offloaded polls.
      */
     private boolean knownEmpty() {
         if (!eventSeq.isQuiet() || !isOpen() || (remoteAddress != null && connectedPart == null)) {
@@ -652,15 +652,13 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
                 return false;
             }
         }
-        if (kernel != null && ++quietReceives >= KERNEL_POLL_RATIO) {
+        int ratio = network.udpKernelPollRatio();
+        if (kernel != null && ratio > 0 && ++quietReceives >= ratio) {
             quietReceives = 0;
             return false;
         }
         return true;
     }
-
-    /** One kernel receive per this many receives answered from the quiet mark (XLIO's default is 100). */
-    private static final int KERNEL_POLL_RATIO = 100;
 
     /** A blocking receive with a timeout (the socket adaptor's {@code SO_TIMEOUT}); 0 for none. */
     SocketAddress blockingReceive(ByteBuffer dst, long timeoutNanos) throws IOException {

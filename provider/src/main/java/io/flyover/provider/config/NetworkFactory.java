@@ -64,6 +64,8 @@ public final class NetworkFactory {
         StatsOptions statsOptions = StatsOptions.from(key -> settings.get(key).orElse(null));
         StatsFile stats = statsOptions.enabled() ? StatsFile.shared(statsOptions) : StatsFile.disabled();
         FlyoverNetwork network = new FlyoverNetwork(runtimes, policy, spin, stats);
+        network.udpKernelPollRatio((int) settings.getLong(SettingKeys.UDP_KERNEL_POLL_RATIO,
+                FlyoverNetwork.DEFAULT_UDP_KERNEL_POLL_RATIO));
         for (StackRuntime r : runtimes) {
             r.publishStats(stats, statsOptions.publishIntervalNanos());
             r.start(IdleStrategies.parse(idle), daemonThreads());

@@ -90,6 +90,8 @@ public final class SettingKeys {
     public static final String IDLE = "flyover.idle";
     /** How long a thread blocked in select, read, accept or connect polls the stack itself before parking (default 0: park at once; spin only on dedicated cores). */
     public static final String SPIN_NANOS = "flyover.spin.nanos";
+    /** A busy-polling receive on a datagram socket with a kernel socket too asks the kernel once per this many empty receives (default 100). */
+    public static final String UDP_KERNEL_POLL_RATIO = "flyover.udp.kernel.poll.ratio";
     /** Offload rules text ({@code io.flyover.provider.policy.OffloadRules} syntax; lines or ';'-separated). */
     public static final String RULES = "flyover.rules";
     /** A file of offload rules, read once at start. */
@@ -146,6 +148,10 @@ public final class SettingKeys {
                             + "10 ms), or an application thread arming a nearer TCP timer wakes it."),
             number(SPIN_NANOS, 0, 10_000_000_000L, "0", "100000", "0",
                     "How long (ns) a thread blocked in select, read, accept or connect polls the stack itself before parking."),
+            number(UDP_KERNEL_POLL_RATIO, 0, 1_000_000, "100", null, null,
+                    "A non-blocking receive on a datagram socket that also has a kernel socket (a shadow) asks the "
+                            + "kernel once per this many receives that found nothing, as XLIO's `XLIO_RX_UDP_POLL_OS_RATIO`; "
+                            + "0: only when a selector reports the kernel socket ready."),
             number(FRAMES, 64, INT_MAX, "8192", null, "32768", "Frames in each interface stack's pool (2 KiB each)."),
             number(LOOPBACK_FRAMES, 64, INT_MAX, "2048", null, null, "Frames in the loopback stack's pool."),
             number(LOOPBACK_FRAME_SIZE, 2048, 65_536, "32768",  null, null,

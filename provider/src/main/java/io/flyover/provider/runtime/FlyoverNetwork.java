@@ -69,6 +69,21 @@ public final class FlyoverNetwork implements AutoCloseable {
     public ListenerDirectory listeners() { return listeners; }
     public long spinNanos() { return spinNanos; }
 
+    /** {@code flyover.udp.kernel.poll.ratio}: a datagram socket's empty receives per kernel receive (0: none). */
+    public int udpKernelPollRatio() { return udpKernelPollRatio; }
+
+    public void udpKernelPollRatio(int ratio) {
+        if (ratio < 0) {
+            throw new IllegalArgumentException("ratio must not be negative: " + ratio);
+        }
+        udpKernelPollRatio = ratio;
+    }
+
+    private volatile int udpKernelPollRatio = DEFAULT_UDP_KERNEL_POLL_RATIO;
+
+    /** XLIO's default {@code XLIO_RX_UDP_POLL_OS_RATIO}. */
+    public static final int DEFAULT_UDP_KERNEL_POLL_RATIO = 100;
+
     /** Whether a stack of this network serves the named interface (the policy's last check). */
     public boolean serves(String interfaceName) {
         return byInterface.containsKey(interfaceName);
