@@ -69,6 +69,30 @@ class SocketOptionsOnWireTest {
             return out;
         }
 
+        /** The raw frames this stack transmitted, in order. */
+        List<byte[]> raw() {
+            tap.flush();
+            ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+            List<byte[]> out = new ArrayList<>();
+            b.position(24);
+            while (b.remaining() >= 16) {
+                b.getInt();
+                b.getInt();
+                int captured = b.getInt();
+                b.getInt();
+                byte[] f = new byte[captured];
+                b.get(f);
+                long source = 0;
+                for (int i = 6; i < 12; i++) {
+                    source = source << 8 | f[i] & 0xFF;
+                }
+                if (source == mac) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+
         List<Frame> since(int mark, int protocol) {
             List<Frame> all = frames();
             return all.subList(mark, all.size()).stream().filter(f -> f.protocol == protocol).toList();
@@ -326,6 +350,68 @@ class SocketOptionsOnWireTest {
                 edge = right;
                 first = false;
             }
+        }
+    }
+
+    /** IP_DONTFRAGMENT: DF on every datagram, and a datagram above the MTU refused (EMSGSIZE), not fragmented. */
+    @Test
+    void udpWithDontFragmentSetsDfAndRefusesWhatWouldNeedFragments() throws Exception {
+        Capture capA = new Capture(TwoStacks.MAC_A);
+        try (TwoStacks n = new TwoStacks(StackConfig.builder(), StackConfig.builder(), capA::wrap, d -> d)) {
+            UdpSocket server = n.b.openUdp();
+            server.bind(IpAddress.ANY_V4, 7000);
+            UdpSocket client = n.a.openUdp();
+            client.bind(IpAddress.ANY_V4, 0);
+            MemorySegment big = MemorySegment.ofArray(new byte[3000]);
+
+            client.sendTo(big, 0, 3000, TwoStacks.B4, 7000); // DF off: fragmented
+            n.run(4);
+            List<byte[]> fragments = capA.raw().stream().filter(f -> f[12] == 8 && f[13] == 0 && f[23] == UDP).toList();
+            assertTrue(fragments.size() >= 3, "three fragments of a 3,000-byte datagram: " + fragments.size());
+            assertTrue((fragments.get(0)[20] & 0x20) != 0, "the first fragment has MF");
+            assertEquals(0, fragments.get(0)[20] & 0x40, "and no DF");
+
+            client.setDontFragment(true);
+            java.net.SocketException e = org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketException.class,
+                    () -> client.sendTo(big, 0, 3000, TwoStacks.B4, 7000));
+            assertEquals("Message too long", e.getMessage());
+            int before = capA.raw().size();
+            client.sendTo(big, 0, 1000, TwoStacks.B4, 7000);
+            n.run(4);
+            List<byte[]> after = capA.raw();
+            assertEquals(before + 1, after.size(), "one datagram, one frame");
+            assertEquals(0x40, after.get(after.size() - 1)[20] & 0x40, "DF set");
+        }
+    }
+
+    /** TCP_QUICKACK: an ACK the delayed-ACK timer holds leaves at once, and the next segments are ACKed at once. */
+    @Test
+    void quickAckSendsTheHeldAckAtOnce() {
+        Capture capB = new Capture(TwoStacks.MAC_B);
+        try (TwoStacks n = new TwoStacks(StackConfig.builder(), StackConfig.builder(), d -> d, capB::wrap)) {
+            TcpSettings noDelay = new TcpSettings();
+            noDelay.noDelay = true;
+            TcpListener listener = n.b.tcp().listen(0, 0, 7000, 16, null);
+            TcpConnection client = n.a.tcp().connect(TwoStacks.A4.hi(), TwoStacks.A4.lo(), 0, TwoStacks.B4.hi(),
+                    TwoStacks.B4.lo(), 7000, noDelay, n.now);
+            n.advance(10 * MS, MS);
+            TcpConnection server = listener.accept();
+            for (int i = 0; i < 12; i++) { // past the quick ACKs after the handshake
+                client.write(ByteBuffer.wrap(new byte[] {1}));
+                n.a.flush();
+                n.run(2);
+                n.advance(100 * MS, 10 * MS); // each one acknowledged, at once or by the timer
+            }
+            int mark = capB.frames().size();
+            client.write(ByteBuffer.wrap(new byte[] {2}));
+            n.a.flush();
+            n.run(2);
+            assertEquals(0, capB.since(mark, TCP).size(), "the ACK waits for the delayed-ACK timer");
+            server.quickAck();
+            n.b.flush();
+            List<Frame> acks = capB.since(mark, TCP);
+            assertEquals(1, acks.size(), "TCP_QUICKACK sent it");
+            assertTrue(acks.get(0).has(ACK));
         }
     }
 }

@@ -208,6 +208,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
         s.setTrafficClass(tos == null ? 0 : tos);
         Integer ttl = options.get(StandardSocketOptions.IP_MULTICAST_TTL);
         s.setMulticastTtl(ttl == null ? 1 : ttl);
+        s.setDontFragment(Boolean.TRUE.equals(options.get(jdk.net.ExtendedSocketOptions.IP_DONTFRAGMENT)));
         if (options.isSet(StandardSocketOptions.SO_RCVBUF)) {
             // Queued datagrams stay; a smaller size admits new ones only once the queue is below it.
             s.setReceiveBufferSize(Math.max(options.get(StandardSocketOptions.SO_RCVBUF), MIN_RECEIVE_BUFFER));

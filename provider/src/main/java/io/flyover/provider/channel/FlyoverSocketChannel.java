@@ -253,6 +253,9 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 shadow.setOption(name, value);
             }
         }
+        if (name == jdk.net.ExtendedSocketOptions.TCP_QUICKACK && Boolean.TRUE.equals(value)) {
+            quickAck();
+        }
         if (appliesToLiveConnection(name)) {
             StackRuntime r;
             TcpConnection c;
@@ -273,6 +276,25 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             }
         }
         return this;
+    }
+
+    /** TCP_QUICKACK on an open Flyover connection: acknowledge at once from now (Linux's quick-ack mode). */
+    private void quickAck() {
+        StackRuntime r;
+        TcpConnection c;
+        synchronized (stateLock) {
+            r = runtime;
+            c = conn;
+        }
+        if (r != null && c != null) {
+            r.lock();
+            try {
+                c.quickAck();
+                r.flushLocked();
+            } finally {
+                r.unlock();
+            }
+        }
     }
 
     /**

@@ -360,6 +360,19 @@ public final class TcpConnection {
         return pendingOutput;
     }
 
+    /**
+     * TCP_QUICKACK as Linux sets it: the next segments are acknowledged at once instead of after the
+     * delayed-ACK timer (Linux's quick-ack mode: as many as after the handshake), and an ACK the
+     * timer holds now leaves at the next flush.
+     */
+    public void quickAck() {
+        quickAcks = TcpInput.QUICK_ACKS;
+        if (delAckDeadline != Long.MAX_VALUE && state.canReceiveData()) {
+            ackNow = true;
+            layer.markPending(this);
+        }
+    }
+
     /** RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window when it grew enough. */
     private void onUserRead() {
         if (!state.canReceiveData()) {

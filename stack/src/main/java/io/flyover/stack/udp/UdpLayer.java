@@ -152,6 +152,9 @@ public final class UdpLayer implements TransportHandler {
             loopBack(data, offset, length, source[0], source[1], s.localPort, toHi, toLo, port);
         }
         int total = UdpDatagram.HEADER_LENGTH + length;
+        if (s.dontFragment && total > nif.maxSegment(toHi, toLo)) {
+            throw new SocketException("Message too long"); // EMSGSIZE: DF set, larger than the path MTU
+        }
         if (ttl == 0) {
             // IP_MULTICAST_TTL 0: "restricted to the same host" (RFC 1112 §6.1), looped back above only.
         } else if (total <= nif.maxSegment(toHi, toLo)) {
@@ -165,7 +168,7 @@ public final class UdpLayer implements TransportHandler {
             UdpDatagram.emit(memory, at, s.localPort, port, total);
             MemorySegment.copy(data, offset, memory, at + UdpDatagram.HEADER_LENGTH, length);
             pool.setData(frame, pool.dataOffset(frame), total);
-            nif.send(frame, IpProtocol.UDP, srcHi, srcLo, toHi, toLo, ttl, tos, false);
+            nif.send(frame, IpProtocol.UDP, srcHi, srcLo, toHi, toLo, ttl, tos, s.dontFragment);
         } else {
             UdpDatagram.emit(scratch, 0, s.localPort, port, total);
             MemorySegment.copy(data, offset, scratch, UdpDatagram.HEADER_LENGTH, length);

@@ -29,6 +29,7 @@ public final class UdpSocket implements AutoCloseable {
     /** SO_REUSEPORT: shares the address and port with other sockets that set it; unicast is spread over them. */
     boolean reusePort;
     boolean broadcast;
+    boolean dontFragment;
     /** IP_MULTICAST_LOOP: our own multicast datagrams also reach this stack's member sockets (JDK default on). */
     boolean multicastLoop = true;
     /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS: the TTL of multicast datagrams (1 by default, RFC 1112 §6.1). */
@@ -87,6 +88,14 @@ public final class UdpSocket implements AutoCloseable {
     public void setMulticastLoop(boolean on) { multicastLoop = on; }
 
     /** IP_MULTICAST_TTL, 0-255; 0 keeps multicast on this host (looped back only, as Linux does). */
+    /**
+     * IP_DONTFRAGMENT ({@code IP_PMTUDISC_DO} on Linux): datagrams leave with DF set and are never
+     * fragmented here; one larger than the path MTU fails its send with "Message too long" (EMSGSIZE).
+     */
+    public void setDontFragment(boolean on) { dontFragment = on; }
+
+    public boolean dontFragment() { return dontFragment; }
+
     public void setMulticastTtl(int ttl) {
         if (ttl < 0 || ttl > 255) {
             throw new IllegalArgumentException("TTL out of range: " + ttl);
