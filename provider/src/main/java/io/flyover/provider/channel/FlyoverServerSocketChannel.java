@@ -49,10 +49,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class FlyoverServerSocketChannel extends ServerSocketChannel implements FlyoverSelectable, SocketEvents {
 
-    /** One Flyover listener of this channel. */
     /** The path counted open in the process statistics once bound (guarded by stateLock). */
     private OffloadPath openedOn;
 
+    /** One Flyover listener of this channel. */
     private record Listening(StackRuntime runtime, TcpListener listener, IpAddress address, int port, SocketStats stats) {}
 
     private final FlyoverNetwork network;

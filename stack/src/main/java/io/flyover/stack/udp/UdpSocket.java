@@ -87,7 +87,6 @@ public final class UdpSocket implements AutoCloseable {
     public void setBroadcast(boolean on) { broadcast = on; }
     public void setMulticastLoop(boolean on) { multicastLoop = on; }
 
-    /** IP_MULTICAST_TTL, 0-255; 0 keeps multicast on this host (looped back only, as Linux does). */
     /**
      * IP_DONTFRAGMENT ({@code IP_PMTUDISC_DO} on Linux): datagrams leave with DF set and are never
      * fragmented here; one larger than the path MTU fails its send with "Message too long" (EMSGSIZE).
@@ -96,6 +95,7 @@ public final class UdpSocket implements AutoCloseable {
 
     public boolean dontFragment() { return dontFragment; }
 
+    /** IP_MULTICAST_TTL, 0-255; 0 keeps multicast on this host (looped back only, as Linux does). */
     public void setMulticastTtl(int ttl) {
         if (ttl < 0 || ttl > 255) {
             throw new IllegalArgumentException("TTL out of range: " + ttl);
