@@ -46,27 +46,7 @@ class SocketOptionsOnWireTest {
         }
 
         List<Frame> frames() {
-            tap.flush();
-            ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-            List<Frame> out = new ArrayList<>();
-            b.position(24);
-            while (b.remaining() >= 16) {
-                b.getInt();
-                b.getInt();
-                int captured = b.getInt();
-                b.getInt();
-                byte[] f = new byte[captured];
-                b.get(f);
-                long source = 0;
-                for (int i = 6; i < 12; i++) {
-                    source = source << 8 | f[i] & 0xFF;
-                }
-                Frame parsed = Frame.parse(f);
-                if (parsed != null && source == mac) {
-                    out.add(parsed);
-                }
-            }
-            return out;
+            return raw().stream().map(Frame::parse).filter(java.util.Objects::nonNull).toList();
         }
 
         /** The raw frames this stack transmitted, in order. */
