@@ -173,6 +173,13 @@ public final class XdpDevice implements NetDevice {
                         fillTarget, (short) 0, sockets[0].fd());
             }
             mode = sockets[0].isZeroCopy() ? Mode.ZERO_COPY : Mode.COPY;
+            if (steering == Steering.PORTS) {
+                // before the program: no ARP, neighbour discovery or ICMP error is missed in between
+                ifindex = nif.index();
+                arpTap = PacketTap.arp(interfaceName, nif.index(), pool);
+                neighbourTap = PacketTap.neighbourDiscovery(interfaceName, nif.index(), pool);
+                icmpTap = PacketTap.icmpErrors(interfaceName, nif.index(), pool);
+            }
             attachProgram(nif, preferred);
             int[] fds = new int[sockets.length + (steering == Steering.PORTS ? 3 : 0)];
             for (int q = 0; q < sockets.length; q++) {
@@ -180,10 +187,6 @@ public final class XdpDevice implements NetDevice {
                 fds[q] = sockets[q].fd();
             }
             if (steering == Steering.PORTS) {
-                ifindex = nif.index();
-                arpTap = PacketTap.arp(interfaceName, nif.index(), pool);
-                neighbourTap = PacketTap.neighbourDiscovery(interfaceName, nif.index(), pool);
-                icmpTap = PacketTap.icmpErrors(interfaceName, nif.index(), pool);
                 fds[sockets.length] = arpTap.fd();
                 fds[sockets.length + 1] = neighbourTap.fd();
                 fds[sockets.length + 2] = icmpTap.fd();
