@@ -300,15 +300,10 @@ public final class StackRuntime implements AutoCloseable {
         if (sleep == AWAKE || armed >= agentSleepsUntil) {
             return; // it wakes in time by itself, and sleeps towards the lowered deadline next
         }
-        switch (sleep) {
-            case PARKED -> {
-                Thread t = restingAgent;
-                if (t != null) {
-                    LockSupport.unpark(t);
-                }
-            }
-            case IN_DEVICE -> stack.device().wakeInput();
-            default -> { }
+        if (sleep == IN_DEVICE) {
+            stack.device().wakeInput();
+        } else {
+            unparkRestingAgent();
         }
     }
 
@@ -521,6 +516,10 @@ public final class StackRuntime implements AutoCloseable {
     public void wakeAgent() {
         lastApplicationParkNanos = clock.getAsLong();
         applicationParks++;
+        unparkRestingAgent();
+    }
+
+    private void unparkRestingAgent() {
         Thread t = restingAgent;
         if (t != null) {
             LockSupport.unpark(t);

@@ -90,18 +90,6 @@ public final class PortSteering {
 
     /** 4 bytes for an IPv4-mapped address, 16 for IPv6, null for the wildcard. */
     static byte[] addressBytes(long hi, long lo) {
-        if (IpAddress.isUnspecified(hi, lo)) {
-            return null;
-        }
-        if (IpAddress.isV4(hi, lo)) {
-            int v4 = (int) lo;
-            return new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4};
-        }
-        byte[] b = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (hi >>> (56 - 8 * i));
-            b[8 + i] = (byte) (lo >>> (56 - 8 * i));
-        }
-        return b;
+        return IpAddress.isUnspecified(hi, lo) ? null : new IpAddress(hi, lo).toInetAddress().getAddress();
     }
 }

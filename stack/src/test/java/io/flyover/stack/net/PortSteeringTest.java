@@ -161,6 +161,17 @@ class PortSteeringTest {
         assertEquals(0, net.a.netInterface().portSteering().rules());
     }
 
+    /** A release runs inside segment input and timers: a device failing to remove a rule is counted, not thrown. */
+    @Test
+    void aDeviceFailingToRemoveARuleIsCountedNotThrown() throws Exception {
+        UdpSocket u = net.a.openUdp();
+        u.bind(IpAddress.ANY_V4, 5003);
+        device.refuse = true;
+        u.close();
+        assertEquals(0, net.a.netInterface().portSteering().rules(), "no longer held");
+        assertEquals(1, net.a.netInterface().portSteering().removalFailures());
+    }
+
     /** Passes frames to the veth end; records each rule added ("+") and removed ("-"), or refuses them. */
     private static final class RecordingDevice extends ForwardingNetDevice {
         final List<String> events = new ArrayList<>();
@@ -180,6 +191,9 @@ class PortSteeringTest {
 
         @Override
         public void removeFlowRule(FlowRule rule) {
+            if (refuse) {
+                throw new IllegalStateException("cannot remove");
+            }
             events.add("-" + rule);
         }
     }
