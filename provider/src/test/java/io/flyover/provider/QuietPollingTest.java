@@ -227,4 +227,22 @@ class QuietPollingTest {
             }
         }
     }
+
+    /** Found in review: a receiver polling on a slow timer finds a kernel datagram within a millisecond, not a ratio of calls. */
+    @Test
+    void aSlowPollerFindsAKernelDatagramAfterAMillisecondWhateverTheRatio() throws Exception {
+        try (FlyoverSelectorProvider rarely = Flyover.provider(Map.of("flyover.loopback.offload", "true",
+                     "flyover.udp.kernel.poll.ratio", "1000000"));
+             DatagramChannel receiver = rarely.openDatagramChannel().bind(new InetSocketAddress(LO, 0));
+             DatagramChannel kernelSender = JdkSelectorProvider.get().openDatagramChannel()) {
+            receiver.configureBlocking(false);
+            ByteBuffer in = ByteBuffer.allocate(8);
+            assertNull(receiver.receive(in)); // quiet from here
+            assertNull(receiver.receive(in));
+            kernelSender.send(ByteBuffer.wrap(new byte[] {9}), receiver.getLocalAddress());
+            Thread.sleep(5); // a poller on a timer
+            assertNotNull(receiver.receive(in), "the first receive after a millisecond asks the kernel");
+            assertEquals(9, in.get(0));
+        }
+    }
 }

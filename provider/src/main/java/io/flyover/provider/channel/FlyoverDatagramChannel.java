@@ -201,7 +201,7 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
     /** The options, set before or after bind, onto a stack socket: Linux applies each at once. */
     private void applyTo(UdpSocket s) {
         s.setReuseAddress(options.get(StandardSocketOptions.SO_REUSEADDR));
-        s.setReusePort(Boolean.TRUE.equals(options.get(StandardSocketOptions.SO_REUSEPORT)));
+        s.setReusePort(options.reusePort());
         s.setBroadcast(options.get(StandardSocketOptions.SO_BROADCAST));
         s.setMulticastLoop(options.get(StandardSocketOptions.IP_MULTICAST_LOOP));
         Integer tos = options.get(StandardSocketOptions.IP_TOS);
@@ -641,7 +641,8 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
      * any of its stacks has not polled yet, and the kernel socket (a shadow) not due to be asked. Such a
      * receive answers without locks, as a busy-polling receiver must not pull the cache lines of the
      * thread delivering its datagrams. The kernel socket is asked on every {@code flyover.udp.kernel.poll.ratio}th
-     * receive only (100 by default), as XLIO polls the OS once per {@code XLIO_RX_UDP_POLL_OS_RATIO} offloaded polls.
+     * receive (100 by default), as XLIO polls the OS once per {@code XLIO_RX_UDP_POLL_OS_RATIO} offloaded polls,
+     * and at least once a millisecond, so that a receiver polling on a slow timer is not a hundred calls late.
      */
     private boolean knownEmpty() {
         if (!eventSeq.isQuiet() || !isOpen() || (remoteAddress != null && connectedPart == null)) {
@@ -654,12 +655,22 @@ public final class FlyoverDatagramChannel extends DatagramChannel implements Fly
             }
         }
         int ratio = network.udpKernelPollRatio();
-        if (kernel != null && ratio > 0 && ++quietReceives >= ratio) {
-            quietReceives = 0;
-            return false;
+        if (kernel != null && ratio > 0) {
+            long now = System.nanoTime();
+            if (++quietReceives >= ratio || now - kernelAskedNanos >= KERNEL_ASK_MAX_NANOS) {
+                quietReceives = 0; // a slow poller asks at least once a millisecond, not every 100 calls
+                kernelAskedNanos = now;
+                return false;
+            }
         }
         return true;
     }
+
+    /** When a quiet receive last let the kernel socket be asked (the receiving thread's own field). */
+    private long kernelAskedNanos = System.nanoTime();
+
+    /** The longest a quiet receive answers without asking the kernel socket. */
+    private static final long KERNEL_ASK_MAX_NANOS = 1_000_000;
 
     /** A blocking receive with a timeout (the socket adaptor's {@code SO_TIMEOUT}); 0 for none. */
     SocketAddress blockingReceive(ByteBuffer dst, long timeoutNanos) throws IOException {

@@ -228,7 +228,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
                     k.bind(isa, queue);
                     port = ((InetSocketAddress) k.getLocalAddress()).getPort();
                 } else {
-                    port = stacks.get(0).reserveTcpPort(port, reusePort());
+                    port = stacks.get(0).reserveTcpPort(port, options.reusePort());
                     reserved = stacks.get(0);
                 }
                 IpAddress ip = Addresses.ip(a);
@@ -268,7 +268,7 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             TcpListener l;
             try {
                 l = rt.stack().tcp().listen(ip.hi(), ip.lo(), port, backlog, options.tcpSettings(rt.config().tcpDefaults()),
-                        reusePort());
+                        options.reusePort());
             } catch (SteeringRefusedException e) {
                 throw new BindException("Cannot assign requested address (" + e.getMessage() + ")");
             } catch (IllegalStateException e) {
@@ -280,11 +280,6 @@ public final class FlyoverServerSocketChannel extends ServerSocketChannel implem
             rt.unlock();
         }
         network.listeners().add(rt, ListenerDirectory.Protocol.TCP, ip, port);
-    }
-
-    /** SO_REUSEPORT as set before bind (Linux reads it at bind and listen). */
-    private boolean reusePort() {
-        return Boolean.TRUE.equals(options.get(StandardSocketOptions.SO_REUSEPORT));
     }
 
     private void closeListeners() {

@@ -165,12 +165,7 @@ final class FlyoverSocketAdaptor extends Socket {
 
     @Override
     public void sendUrgentData(int data) throws IOException {
-        SocketChannel k = sc.kernelChannel();
-        if (k != null) {
-            k.socket().sendUrgentData(data);
-            return;
-        }
-        // sun.nio.ch.SocketAdaptor.sendUrgentData
+        // sun.nio.ch.SocketAdaptor.sendUrgentData (the channel hands a kernel socket's to the kernel)
         if (sc.sendOutOfBandData((byte) data) == 0) {
             throw new IOException("Socket buffer full");
         }

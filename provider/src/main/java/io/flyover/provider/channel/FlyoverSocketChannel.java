@@ -356,7 +356,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     StackRuntime owner = a.isAnyLocalAddress() ? null : network.owner(a);
                     if (owner != null && !Waits.kernelHasAddress(a)) {
                         int port = owner.reserveTcpPort(isa.getPort(),
-                                Boolean.TRUE.equals(options.get(StandardSocketOptions.SO_REUSEPORT)));
+                                options.reusePort());
                         reservedIn = owner;
                         localAddress = new InetSocketAddress(a, port);
                     } else {

@@ -105,6 +105,11 @@ final class OptionValues {
     }
 
     /** Whether the option was set explicitly. */
+    /** SO_REUSEPORT as set (Linux reads it at bind and listen). */
+    boolean reusePort() {
+        return Boolean.TRUE.equals(get(StandardSocketOptions.SO_REUSEPORT));
+    }
+
     boolean isSet(SocketOption<?> name) {
         return set.containsKey(name);
     }

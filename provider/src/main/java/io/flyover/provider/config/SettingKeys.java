@@ -150,8 +150,8 @@ public final class SettingKeys {
                     "How long (ns) a thread blocked in select, read, accept or connect polls the stack itself before parking."),
             number(UDP_KERNEL_POLL_RATIO, 0, 1_000_000, "100", null, null,
                     "A non-blocking receive on a datagram socket that also has a kernel socket (a shadow) asks the "
-                            + "kernel once per this many receives that found nothing, as XLIO's `XLIO_RX_UDP_POLL_OS_RATIO`; "
-                            + "0: only when a selector reports the kernel socket ready."),
+                            + "kernel once per this many receives that found nothing, as XLIO's `XLIO_RX_UDP_POLL_OS_RATIO`, "
+                            + "and at least once a millisecond; 0: only when a selector reports the kernel socket ready."),
             number(FRAMES, 64, INT_MAX, "8192", null, "32768", "Frames in each interface stack's pool (2 KiB each)."),
             number(LOOPBACK_FRAMES, 64, INT_MAX, "2048", null, null, "Frames in the loopback stack's pool."),
             number(LOOPBACK_FRAME_SIZE, 2048, 65_536, "32768",  null, null,

@@ -170,13 +170,10 @@ public final class StackRuntime implements AutoCloseable {
      * Reserves a TCP port of this stack for a socket bound to an address only Flyover serves (no kernel
      * socket holds it): {@code port} itself, or an ephemeral port (49152-65535) when 0.
      *
+     * Shared with other holders that all set SO_REUSEPORT when {@code reusePort}.
+     *
      * @throws java.net.BindException when the port is taken
      */
-    public int reserveTcpPort(int port) throws java.net.BindException {
-        return reservedTcpPorts.reserve(port, false);
-    }
-
-    /** As {@link #reserveTcpPort(int)}, shared with other holders that all set SO_REUSEPORT when {@code reusePort}. */
     public int reserveTcpPort(int port, boolean reusePort) throws java.net.BindException {
         return reservedTcpPorts.reserve(port, reusePort);
     }
@@ -204,7 +201,7 @@ public final class StackRuntime implements AutoCloseable {
             }
             Thread.onSpinWait();
             if ((i & 63) == 0) {
-                long now = System.nanoTime();
+                long now = System.nanoTime(); // real time, not the injected clock: a test's clock may stand still
                 if (deadline == 0) {
                     deadline = now + LOCK_SPIN_NANOS;
                 } else if (now - deadline > 0) {
@@ -559,7 +556,7 @@ public final class StackRuntime implements AutoCloseable {
                 for (int i = 0; i < LOOPBACK_ROUNDS && (i == 0 || loopbackBacklog.get() != 0); i++) {
                     pollLocked();
                 }
-            } else if (stack.netInterface().nextLocalEvent() != Long.MAX_VALUE) {
+            } else if (stack.hasLocalTraffic()) {
                 pollLocked(); // sent to one of the stack's own addresses: delivered now, not when the
                               // stack thread next wakes from its device
             }
