@@ -648,8 +648,12 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         return portSteering;
     }
 
+    /** RFC 4861 §7.3.1: a peer acknowledged new data. A looped or local destination has no neighbour to confirm. */
     @Override
     public void confirmReachable(long destinationHi, long destinationLo) {
+        if (deviceLoops || IpAddress.isLoopback(destinationHi, destinationLo) || isLocal(destinationHi, destinationLo)) {
+            return;
+        }
         if (routes.lookup(destinationHi, destinationLo)) {
             neighbors.confirm(routes.nextHopHi(), routes.nextHopLo(), now);
         }
