@@ -1,9 +1,11 @@
 package io.flyover.provider.runtime;
 
 /**
- * When an application thread last polled a stack, the deadline the last poll returned and how many polls there were: written
- * by every poll, read by the stack thread when it decides to rest. Padded ({@link CacheLinePadding}) so
- * that these writes do not pull away the cache lines busy-polling readers spin on.
+ * When an application thread last polled a stack, and the deadline the stack thread must not sleep past:
+ * read by the stack thread when it decides to rest. Padded ({@link CacheLinePadding}) so that these
+ * writes do not pull away the cache lines busy-polling readers spin on, and written only when they
+ * change what the stack thread decides: application threads that take turns with the stack would
+ * otherwise pass this line between their cores on every poll.
  */
 final class PollRecord extends PollRecordFields {
     @SuppressWarnings("unused")
@@ -13,14 +15,29 @@ final class PollRecord extends PollRecordFields {
         lastPollNanos = Long.MIN_VALUE / 2;
     }
 
-    /** An application thread's poll at {@code now} (under the stack lock) returned {@code nextDeadline}. */
+    /**
+     * An application thread's poll at {@code now} (under the stack lock) returned {@code nextDeadline}.
+     * The recorded deadline only moves earlier, or on once it has passed: one later than the truth
+     * would let the stack thread oversleep a timer, one earlier only wakes it for a poll that records
+     * the truth. The poll time moves in steps of {@link #POLL_TIME_STEP_NANOS}.
+     */
     void record(long now, long nextDeadline) {
-        nextDeadlineNanos = nextDeadline;
-        lastPollNanos = now;
-        polls++; // only under the stack lock
+        long recorded = nextDeadlineNanos;
+        if (nextDeadline < recorded || recorded <= now) {
+            nextDeadlineNanos = nextDeadline;
+        }
+        if (now - lastPollNanos >= POLL_TIME_STEP_NANOS) {
+            lastPollNanos = now;
+        }
     }
 
-    /** The stack thread's own poll: the deadline and the count, but not "an application polled". */
+    /**
+     * How stale {@link #lastPollNanos} may be: far below the 50 µs within which the stack thread
+     * counts an application thread as driving the stack.
+     */
+    static final long POLL_TIME_STEP_NANOS = 5_000;
+
+    /** The stack thread's own poll: the deadline, exact, and the count, but not "an application polled". */
     void recordDeadline(long nextDeadline) {
         nextDeadlineNanos = nextDeadline;
         polls++;
@@ -36,6 +53,7 @@ final class PollRecord extends PollRecordFields {
 
     long lastPollNanos() { return lastPollNanos; }
     long nextDeadlineNanos() { return nextDeadlineNanos; }
+    /** Polls by the stack thread. */
     long polls() { return polls; }
 }
 

@@ -136,8 +136,8 @@ public final class StackRuntime implements AutoCloseable {
     public StackCounters counters() { return stack.counters(); }
     public StackConfig config() { return stack.config(); }
 
-    /** How many times the stack was polled, by any thread: lets tests see that the stack thread runs. */
-    public long polls() { return lastPoll.polls(); }
+    /** How many times the stack thread polled the stack: lets tests see that it runs. */
+    public long stackThreadPolls() { return lastPoll.polls(); }
 
     /** The stack itself, for use only while {@link #lock() locked}. */
     public Stack stack() {

@@ -52,13 +52,13 @@ class StackThreadTurnTest {
     void anApplicationThreadThatParkedNoLongerCountsAsDrivingTheStack() {
         applicationPoll();
         clock.addAndGet(10_000);
-        long polls = runtime.polls();
+        long polls = runtime.stackThreadPolls();
         runtime.agentTurn(); // 10 µs after an application poll: the application drives, the stack thread rests
-        assertEquals(polls, runtime.polls(), "resting while the application polls");
+        assertEquals(polls, runtime.stackThreadPolls(), "resting while the application polls");
         runtime.wakeAgent(); // the application thread is about to park
         clock.addAndGet(10_000);
         runtime.agentTurn();
-        assertEquals(polls + 1, runtime.polls(), "with the application parked, the stack thread polls at once");
+        assertEquals(polls + 1, runtime.stackThreadPolls(), "with the application parked, the stack thread polls at once");
     }
 
     @Test
