@@ -505,18 +505,24 @@ final class TcpInput {
             return;
         }
         boolean hadHoles = !c.reassembly.isEmpty();
-        if (!c.reassembly.add(offset, offset + length)) {
-            layer.drop(DropReason.TCP_REASSEMBLY_FULL);
-            c.ackNow = true;
-            return;
+        int n;
+        if (offset == 0 && !hadHoles) {
+            c.recvRing.writeAt(0, s.memory, payloadOffset, length); // in order, nothing held: no ranges to keep
+            n = length;
+        } else {
+            if (!c.reassembly.add(offset, offset + length)) {
+                layer.drop(DropReason.TCP_REASSEMBLY_FULL);
+                c.ackNow = true;
+                return;
+            }
+            c.recvRing.writeAt(offset, s.memory, payloadOffset, length);
+            if (offset != 0) {
+                c.segmentsOutOfOrder++;
+                c.ackNow = true; // RFC 5681 §4.2: out-of-order data is acknowledged at once (a duplicate ACK)
+                return;
+            }
+            n = c.reassembly.popContiguous();
         }
-        c.recvRing.writeAt(offset, s.memory, payloadOffset, length);
-        if (offset != 0) {
-            c.segmentsOutOfOrder++;
-            c.ackNow = true; // RFC 5681 §4.2: out-of-order data is acknowledged at once (a duplicate ACK)
-            return;
-        }
-        int n = c.reassembly.popContiguous();
         c.recvRing.commit(n);
         c.rcvNxt += n;
         layer.readiness.onReadable(c);
