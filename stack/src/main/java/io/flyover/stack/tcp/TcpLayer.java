@@ -641,7 +641,7 @@ public final class TcpLayer {
             timers.run(c, nowNanos);
             if (c.inTable) {
                 sender.output(c, nowNanos);
-                timerQueue.reschedule(c);
+                timerQueue.refile(c);
                 if (c.heapIndex >= 0 && c.scheduledDeadline <= nowNanos) {
                     break;
                 }

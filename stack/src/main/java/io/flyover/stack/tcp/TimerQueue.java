@@ -4,9 +4,16 @@ import java.util.Arrays;
 
 /**
  * Connections ordered by their earliest timer deadline: an indexed binary min-heap (each connection
- * knows its slot), so rescheduling after every segment is O(log n) with no allocation, and the layer's
- * next deadline — what {@link TcpLayer#poll} returns to the caller, and what the simulator jumps to —
- * is the top. The array grows only when connections are added.
+ * knows its slot), so rescheduling is O(log n) with no allocation, and the layer's next deadline — what
+ * {@link TcpLayer#poll} returns to the caller, and what the simulator jumps to — is the top. The array
+ * grows only when connections are added.
+ *
+ * <p>A connection is filed at its deadline or earlier, never later. Sending restarts the retransmission
+ * timer later on nearly every segment, so a deadline that moves later leaves the connection where it
+ * is ({@link #reschedule}); when that earlier time comes its timers find nothing due and
+ * {@link #refile} puts it at its true deadline (Linux's timer wheel leaves a timer pushed later
+ * pending the same way). The heap, shared by every thread that drives the stack, is then written about
+ * once per delayed-ACK or retransmission period instead of once per segment.
  */
 final class TimerQueue {
     private TcpConnection[] heap = new TcpConnection[64];
@@ -23,13 +30,33 @@ final class TimerQueue {
         return size == 0 ? null : heap[0];
     }
 
-    /** Places {@code c} at its current {@link TcpConnection#nextDeadline()}, or removes it when it has none. */
+    /**
+     * Files {@code c} no later than its current {@link TcpConnection#nextDeadline()}: moved earlier when
+     * that is earlier, left in place when later, removed when it has none.
+     */
     void reschedule(TcpConnection c) {
         long d = c.inTable ? c.nextDeadline() : Long.MAX_VALUE;
         if (d == Long.MAX_VALUE) {
             remove(c);
             return;
         }
+        if (c.heapIndex >= 0 && d > c.scheduledDeadline) {
+            return; // filed early: re-filed when that time comes
+        }
+        file(c, d);
+    }
+
+    /** Files {@code c} at exactly its current deadline, or removes it: after its timers ran. */
+    void refile(TcpConnection c) {
+        long d = c.inTable ? c.nextDeadline() : Long.MAX_VALUE;
+        if (d == Long.MAX_VALUE) {
+            remove(c);
+            return;
+        }
+        file(c, d);
+    }
+
+    private void file(TcpConnection c, long d) {
         if (c.heapIndex < 0) {
             if (size == heap.length) {
                 heap = Arrays.copyOf(heap, size * 2);
