@@ -5,9 +5,19 @@
  * It models an RQ/SQ: received packets land in the oldest posted receive buffer, sends complete in
  * order, and a signalled send completes (when auto-complete is on) with its wr_id.
  * Compiled by the tests with gcc against the real <infiniband/verbs.h>.
+ *
+ * Completion events, as the kernel gives them: a completion channel is a pipe whose read end is the
+ * channel's fd; req_notify_cq arms a CQ that has a channel, and the next completion queued on an armed CQ
+ * disarms it and writes one event (the CQ's address) into the pipe, which ibv_get_cq_event reads (failing
+ * with EAGAIN once the caller made the fd non-blocking and nothing is there). The data-path entry points
+ * take one lock, since the tests deliver packets from a thread other than the one that polls.
  */
+#define _GNU_SOURCE /* pipe2, the recursive mutex initializer */
 #include <infiniband/verbs.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +40,17 @@ struct fake_cq {
     struct ibv_cq cq;
     struct ibv_wc q[CQ_DEPTH];
     int head, tail;
-    int notify_calls, last_solicited_only, events_taken;
+    int notify_calls, last_solicited_only;
+    int armed, events_raised, events_got, events_acked;
 };
+
+/* A completion channel: the pipe's read end is ch.fd. */
+struct fake_channel {
+    struct ibv_comp_channel ch;
+    int write_fd;
+};
+
+static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 struct fake_qp {
     struct ibv_qp qp;
@@ -66,8 +85,11 @@ void fake_fail_send_at(int chain_pos, int err) { fail_send_at = chain_pos; fail_
 void fake_set_flow_support(int on) { flow_support = on; }
 void fake_set_port_state(int state) { port_state = state; }
 
+static void logcall(const char *name);
+
 static void push_wc(struct fake_cq *cq, uint64_t wr_id, int status, int opcode, uint32_t byte_len,
                     uint32_t wc_flags, uint32_t qp_num) {
+    pthread_mutex_lock(&lock);
     struct ibv_wc *wc = &cq->q[cq->tail % CQ_DEPTH];
     memset(wc, 0, sizeof(*wc));
     wc->wr_id = wr_id;
@@ -77,6 +99,17 @@ static void push_wc(struct fake_cq *cq, uint64_t wr_id, int status, int opcode, 
     wc->wc_flags = wc_flags;
     wc->qp_num = qp_num;
     cq->tail++;
+    if (cq->armed && cq->cq.channel != NULL) { /* one event per arming, as a CQ's notification works */
+        cq->armed = 0;
+        cq->events_raised++;
+        struct fake_channel *c = (struct fake_channel *) cq->cq.channel;
+        struct ibv_cq *self = &cq->cq;
+        if (write(c->write_fd, &self, sizeof(self)) != sizeof(self)) {
+            abort();
+        }
+        logcall("event");
+    }
+    pthread_mutex_unlock(&lock);
 }
 
 void fake_push_wc(struct ibv_cq *cq, uint64_t wr_id, int status, int opcode, uint32_t byte_len, uint32_t wc_flags,
@@ -108,11 +141,13 @@ static void record(struct rec *r, uint64_t wr_id, const void *self, const void *
 
 static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad_wr) {
     int pos = 0;
+    pthread_mutex_lock(&lock);
     send_calls++;
     for (; wr != NULL; wr = wr->next, pos++) {
         if (pos == fail_send_at) {
             fail_send_at = -1;
             *bad_wr = wr;
+            pthread_mutex_unlock(&lock);
             return fail_send_errno;
         }
         if (send_count < MAX_RECORDS) {
@@ -123,16 +158,19 @@ static int fake_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_
             push_wc((struct fake_cq *) qp->send_cq, wr->wr_id, IBV_WC_SUCCESS, IBV_WC_SEND, 0, 0, qp->qp_num);
         }
     }
+    pthread_mutex_unlock(&lock);
     return 0;
 }
 
 static int fake_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr) {
     struct fake_qp *f = (struct fake_qp *) qp;
     int pos = 0;
+    pthread_mutex_lock(&lock);
     recv_calls++;
     for (; wr != NULL; wr = wr->next, pos++) {
         if (f->rq_tail - f->rq_head == RQ_DEPTH) {
             *bad_wr = wr;
+            pthread_mutex_unlock(&lock);
             return ENOMEM;
         }
         if (recv_count < MAX_RECORDS) {
@@ -144,23 +182,32 @@ static int fake_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr, struct ibv_
         f->rq_addr[slot] = wr->num_sge > 0 ? wr->sg_list[0].addr : 0;
         f->rq_len[slot] = wr->num_sge > 0 ? wr->sg_list[0].length : 0;
     }
+    pthread_mutex_unlock(&lock);
     return 0;
 }
 
 static int fake_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc) {
     struct fake_cq *f = (struct fake_cq *) cq;
     int n = 0;
+    pthread_mutex_lock(&lock);
     poll_calls++;
     while (n < num_entries && f->head != f->tail) {
         wc[n++] = f->q[f->head++ % CQ_DEPTH];
     }
+    pthread_mutex_unlock(&lock);
     return n;
 }
 
 static int fake_req_notify_cq(struct ibv_cq *cq, int solicited_only) {
     struct fake_cq *f = (struct fake_cq *) cq;
+    pthread_mutex_lock(&lock);
     f->notify_calls++;
     f->last_solicited_only = solicited_only;
+    f->armed = 1;
+    if (cq->channel != NULL) {
+        logcall("req_notify_cq");
+    }
+    pthread_mutex_unlock(&lock);
     return 0;
 }
 
@@ -246,13 +293,16 @@ void fake_destroy_qp(struct ibv_qp *qp) { free(qp); }
 /* A packet arrives: it lands in the oldest posted receive buffer, whose completion is queued. */
 int fake_deliver(struct ibv_qp *qp, const uint8_t *data, uint32_t len, uint32_t wc_flags) {
     struct fake_qp *f = (struct fake_qp *) qp;
+    pthread_mutex_lock(&lock);
     if (f->rq_head == f->rq_tail) {
+        pthread_mutex_unlock(&lock);
         return -1; /* no buffer posted: a NIC drops it (rx_out_of_buffer) */
     }
     int slot = f->rq_head++ % RQ_DEPTH;
     uint32_t n = len < f->rq_len[slot] ? len : f->rq_len[slot];
     memcpy((void *) (uintptr_t) f->rq_addr[slot], data, n);
     push_wc((struct fake_cq *) qp->recv_cq, f->rq_wr_id[slot], IBV_WC_SUCCESS, IBV_WC_RECV, n, wc_flags, qp->qp_num);
+    pthread_mutex_unlock(&lock);
     return 0;
 }
 
@@ -309,7 +359,6 @@ static uint64_t reg_addr, reg_length;
 static int reg_access;
 static struct ibv_qp_init_attr qp_init;
 static struct ibv_comp_channel *recv_channel_seen;
-static struct ibv_cq *channel_cq;
 static int modify_state[8], modify_mask[8], modify_port[8], modify_count;
 
 void fake_fail_setup(int step, int err) { fail_step = step; fail_errno = err; }
@@ -333,11 +382,13 @@ void fake_reset_setup(void) {
 }
 
 static void logcall(const char *name) {
+    pthread_mutex_lock(&lock);
     size_t used = strlen(call_log);
     if (used + strlen(name) + 2 < sizeof(call_log)) {
         strcat(call_log, call_log[0] ? " " : "");
         strcat(call_log, name);
     }
+    pthread_mutex_unlock(&lock);
 }
 
 static int failing(int step) {
@@ -447,17 +498,25 @@ struct ibv_comp_channel *ibv_create_comp_channel(struct ibv_context *context) {
     if (failing(STEP_CHANNEL)) {
         return NULL;
     }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        return NULL;
+    }
     live_objects++;
-    struct ibv_comp_channel *c = calloc(1, sizeof(*c));
-    c->context = context;
-    c->fd = 1000;
-    return c;
+    struct fake_channel *c = calloc(1, sizeof(*c));
+    c->ch.context = context;
+    c->ch.fd = fds[0];
+    c->write_fd = fds[1];
+    return &c->ch;
 }
 
 int ibv_destroy_comp_channel(struct ibv_comp_channel *channel) {
     logcall("ibv_destroy_comp_channel");
+    struct fake_channel *c = (struct fake_channel *) channel;
     live_objects--;
-    free(channel);
+    close(c->ch.fd);
+    close(c->write_fd);
+    free(c);
     return 0;
 }
 
@@ -473,31 +532,56 @@ struct ibv_cq *ibv_create_cq(struct ibv_context *context, int cqe, void *cq_cont
     cq->cq_context = cq_context;
     if (channel) {
         recv_channel_seen = channel;
-        channel_cq = cq;
     }
     return cq;
 }
 
-static int acked_events;
+static int acked_events, unacked_at_destroy;
 int fake_acked_events(void) { return acked_events; }
+/* CQs destroyed with events taken and not acknowledged: the real ibv_destroy_cq would wait forever. */
+int fake_unacked_at_destroy(void) { return unacked_at_destroy; }
+int fake_events_raised(struct ibv_cq *cq) { return ((struct fake_cq *) cq)->events_raised; }
+int fake_events_got(struct ibv_cq *cq) { return ((struct fake_cq *) cq)->events_got; }
+int fake_events_acked(struct ibv_cq *cq) { return ((struct fake_cq *) cq)->events_acked; }
 
-/* An event is there when the CQ on this channel was armed and holds a completion; else EAGAIN (a non-blocking fd). */
+/* Reads one event from the channel's pipe: blocks, or fails with EAGAIN if the fd is non-blocking and empty. */
 int ibv_get_cq_event(struct ibv_comp_channel *channel, struct ibv_cq **cq, void **cq_context) {
-    logcall("ibv_get_cq_event");
-    struct fake_cq *f = (struct fake_cq *) channel_cq;
-    if (f == NULL || f->cq.channel != channel || f->notify_calls <= f->events_taken || f->head == f->tail) {
-        errno = EAGAIN;
+    struct ibv_cq *from;
+    ssize_t n = read(channel->fd, &from, sizeof(from));
+    if (n != sizeof(from)) {
+        logcall(n < 0 && errno == EAGAIN ? "ibv_get_cq_event=EAGAIN" : "ibv_get_cq_event=error");
+        if (n >= 0) {
+            errno = EIO;
+        }
         return -1;
     }
-    f->events_taken = f->notify_calls;
-    *cq = &f->cq;
-    *cq_context = f->cq.cq_context;
+    logcall("ibv_get_cq_event");
+    pthread_mutex_lock(&lock);
+    ((struct fake_cq *) from)->events_got++;
+    pthread_mutex_unlock(&lock);
+    *cq = from;
+    *cq_context = from->cq_context;
     return 0;
 }
 
-void ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents) { logcall("ibv_ack_cq_events"); acked_events += nevents; }
+void ibv_ack_cq_events(struct ibv_cq *cq, unsigned int nevents) {
+    logcall("ibv_ack_cq_events");
+    pthread_mutex_lock(&lock);
+    acked_events += nevents;
+    ((struct fake_cq *) cq)->events_acked += nevents;
+    pthread_mutex_unlock(&lock);
+}
 
-int ibv_destroy_cq(struct ibv_cq *cq) { logcall("ibv_destroy_cq"); live_objects--; fake_destroy_cq(cq); return 0; }
+int ibv_destroy_cq(struct ibv_cq *cq) {
+    logcall("ibv_destroy_cq");
+    struct fake_cq *f = (struct fake_cq *) cq;
+    if (f->events_acked != f->events_got) {
+        unacked_at_destroy++;
+    }
+    live_objects--;
+    fake_destroy_cq(cq);
+    return 0;
+}
 
 struct ibv_qp *ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *init) {
     logcall("ibv_create_qp");

@@ -1,5 +1,8 @@
 package io.flyover.verbs;
 
+import io.flyover.linux.sys.ArmableInput;
+import io.flyover.linux.sys.InputWaiter;
+import io.flyover.linux.sys.Libc;
 import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FrameCache;
 import io.flyover.stack.buffer.FrameFlags;
@@ -18,6 +21,8 @@ import io.flyover.verbs.bindings.verbs_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,11 +49,20 @@ import org.slf4j.LoggerFactory;
  * allocated once; the provider's post/poll functions are resolved once from the context's ops and
  * called through their function-pointer handles; nothing is allocated per packet.
  *
- * <p>One thread drives a device (receive, transmit); {@link #close()} may come from another once that
- * thread has stopped.
+ * <p>Interrupt mode ({@link #awaitInput}, as XLIO's internal thread sleeps in epoll on the completion
+ * channel): arm the receive CQ ({@code ibv_req_notify_cq(cq, 0)}), poll it once more, since a completion
+ * that came before the arming raises no event (that one is held and handed up by the next
+ * {@link #receive}), then sleep in ppoll(2) on the channel's descriptor (made non-blocking) and the wake
+ * eventfd; on readable, take the events ({@code ibv_get_cq_event}) and acknowledge them in one
+ * {@code ibv_ack_cq_events}. {@link #close()} takes and acknowledges any left before the CQ is
+ * destroyed, as {@code ibv_destroy_cq} waits for every event taken to be acknowledged.
+ *
+ * <p>One thread drives a device (receive, transmit); {@link #awaitInput} may run on another at the same
+ * time (the receive CQ is polled under a lock for it); {@link #close()} may come from another once the
+ * driving thread has stopped.
  */
 @SuppressWarnings("restricted") // FFM: the channel pointer from native code
-public final class VerbsNetDevice implements NetDevice {
+public final class VerbsNetDevice implements NetDevice, ArmableInput {
     private static final Logger LOG = LoggerFactory.getLogger(VerbsNetDevice.class);
 
     /** Work requests per post call and completions per poll call. */
@@ -95,7 +109,17 @@ public final class VerbsNetDevice implements NetDevice {
     private long sendTail; // oldest sequence not yet completed
 
     private final Map<FlowRule, MemorySegment[]> flows = new HashMap<>();
-    private boolean closed;
+    private volatile boolean closed;
+
+    /** Guards polling the receive CQ: {@link #receive} and {@link #armInput}'s second look. */
+    private final Object recvCqLock = new Object();
+    /** One receive completion found by {@link #armInput} after arming, handed up first by the next receive. */
+    private final MemorySegment heldWc;
+    private boolean holdsWc; // under recvCqLock
+    /** The channel's descriptor and the wake eventfd; null without a completion channel. */
+    private final InputWaiter waiter;
+    private long eventsTaken;
+    private long notifyFailures;
 
     private long rxPackets, rxBytes, rxErrors, rxNoBuffer, txPackets, txBytes, txErrors, txInline, txPostErrors;
 
@@ -139,6 +163,7 @@ public final class VerbsNetDevice implements NetDevice {
         this.eventCq = arena.allocate(ValueLayout.ADDRESS);
         this.eventContext = arena.allocate(ValueLayout.ADDRESS);
         this.eventErrno = verbs_h.errnoState(arena);
+        this.heldWc = arena.allocate(ibv_wc.SIZEOF, 64);
         for (int k = 0; k < BATCH; k++) {
             long wr = k * ibv_send_wr.SIZEOF;
             sendWrs.set(ValueLayout.JAVA_LONG, wr + ibv_send_wr.sg_list$OFFSET, sendSges.address() + k * ibv_sge.SIZEOF);
@@ -153,6 +178,15 @@ public final class VerbsNetDevice implements NetDevice {
         }
         this.recvSges = recvSges;
         this.sendSges = sendSges;
+        this.waiter = channel.equals(MemorySegment.NULL) ? null : new InputWaiter(this);
+        if (waiter != null) {
+            try {
+                Libc.setNonBlocking(completionChannelFd()); // a spurious wake must not block in ibv_get_cq_event
+            } catch (IOException e) {
+                close();
+                throw new UncheckedIOException(name + ": the completion channel", e);
+            }
+        }
         refill();
         if (postedCount == 0) {
             close();
@@ -198,38 +232,50 @@ public final class VerbsNetDevice implements NetDevice {
         if (max == 0) {
             return 0;
         }
-        int n = ibv_context_ops.poll_cq.invoke(pollCqFn, recvCq, max, wcs);
         int delivered = 0;
+        int n;
+        synchronized (recvCqLock) {
+            if (holdsWc) { // polled after arming, before everything polled now
+                holdsWc = false;
+                delivered += handUp(heldWc, 0, into);
+                max--;
+            }
+            n = max == 0 ? 0 : ibv_context_ops.poll_cq.invoke(pollCqFn, recvCq, max, wcs);
+        }
         for (int i = 0; i < n; i++) {
-            long wc = i * ibv_wc.SIZEOF;
-            int frame = (int) wcs.get(ValueLayout.JAVA_LONG, wc + ibv_wc.wr_id$OFFSET);
-            int status = wcs.get(ValueLayout.JAVA_INT, wc + ibv_wc.status$OFFSET);
-            int length = wcs.get(ValueLayout.JAVA_INT, wc + ibv_wc.byte_len$OFFSET);
-            int wcFlags = wcs.get(ValueLayout.JAVA_INT, wc + ibv_wc.wc_flags$OFFSET);
-            if (frame < 0 || frame >= posted.length || !posted[frame]) {
-                rxErrors++; // a completion for no buffer of ours: nothing to return
-                continue;
-            }
-            posted[frame] = false;
-            postedCount--;
-            if (status != 0 || length < 0 || length > pool.frameSize() - pool.headroom()) {
-                rxErrors++; // flushed or failed: the buffer goes back to the pool
-                cache.release(frame);
-                continue;
-            }
-            pool.setData(frame, pool.headroom(), length);
-            pool.setFlags(frame, (wcFlags & verbs_h.IBV_WC_IP_CSUM_OK()) != 0
-                    ? FrameFlags.RX_IP_CHECKSUM_GOOD | FrameFlags.RX_L4_CHECKSUM_GOOD : 0);
-            into.add(frame);
-            rxPackets++;
-            rxBytes += length;
-            delivered++;
+            delivered += handUp(wcs, i * ibv_wc.SIZEOF, into);
         }
         if (n < 0) {
             rxErrors++;
         }
         refill();
         return delivered;
+    }
+
+    /** The frame of the receive completion at {@code wc} in {@code wcArray}, appended to {@code into}: 1, or 0 if it failed. */
+    private int handUp(MemorySegment wcArray, long wc, FrameBurst into) {
+        int frame = (int) wcArray.get(ValueLayout.JAVA_LONG, wc + ibv_wc.wr_id$OFFSET);
+        int status = wcArray.get(ValueLayout.JAVA_INT, wc + ibv_wc.status$OFFSET);
+        int length = wcArray.get(ValueLayout.JAVA_INT, wc + ibv_wc.byte_len$OFFSET);
+        int wcFlags = wcArray.get(ValueLayout.JAVA_INT, wc + ibv_wc.wc_flags$OFFSET);
+        if (frame < 0 || frame >= posted.length || !posted[frame]) {
+            rxErrors++; // a completion for no buffer of ours: nothing to return
+            return 0;
+        }
+        posted[frame] = false;
+        postedCount--;
+        if (status != 0 || length < 0 || length > pool.frameSize() - pool.headroom()) {
+            rxErrors++; // flushed or failed: the buffer goes back to the pool
+            cache.release(frame);
+            return 0;
+        }
+        pool.setData(frame, pool.headroom(), length);
+        pool.setFlags(frame, (wcFlags & verbs_h.IBV_WC_IP_CSUM_OK()) != 0
+                ? FrameFlags.RX_IP_CHECKSUM_GOOD | FrameFlags.RX_L4_CHECKSUM_GOOD : 0);
+        into.add(frame);
+        rxPackets++;
+        rxBytes += length;
+        return 1;
     }
 
     /** Lends free frames to the receive queue until it is full or the pool is dry. */
@@ -417,17 +463,23 @@ public final class VerbsNetDevice implements NetDevice {
     }
 
     /**
-     * Arms the receive completion queue ({@code ibv_req_notify_cq(cq, 0)}): the completion channel's fd
-     * becomes readable when the next packet completes. Receive once more after arming, since a packet
-     * may have arrived just before. For a poller that wants to sleep when idle, as XLIO's does.
-     *
-     * @return false if the provider refused
+     * Sleeps in ppoll(2) on the completion channel until a packet completes, {@link #wakeInput}, or the
+     * timeout; returns at once when one completed before the arming. False without a completion channel
+     * or when the CQ cannot be armed: the caller parks instead.
      */
-    public boolean armReceiveNotification() {
-        return !closed && ibv_context_ops.req_notify_cq.invoke(reqNotifyFn, recvCq, 0) == 0;
+    @Override
+    public boolean awaitInput(long timeoutNanos) {
+        return waiter != null && waiter.await(timeoutNanos);
     }
 
-    /** The completion channel's file descriptor, to poll for readability after arming; -1 without one. */
+    @Override
+    public void wakeInput() {
+        if (waiter != null) {
+            waiter.wake();
+        }
+    }
+
+    /** The completion channel's file descriptor (non-blocking), readable after an armed CQ completes; -1 without one. */
     public int completionChannelFd() {
         if (channel.equals(MemorySegment.NULL)) {
             return -1;
@@ -435,23 +487,69 @@ public final class VerbsNetDevice implements NetDevice {
         return ibv_comp_channel.fd(channel.reinterpret(ibv_comp_channel.SIZEOF));
     }
 
+    @Override
+    public int inputEventFd() {
+        return completionChannelFd();
+    }
+
     /**
-     * Takes and acknowledges one event from the completion channel ({@code ibv_get_cq_event},
-     * {@code ibv_ack_cq_events}); the notification is then disarmed. Blocks unless the fd is
-     * non-blocking, so call it once the fd polls readable.
-     *
-     * @return true if an event for the receive queue was taken
+     * Arms the receive CQ for the next completion ({@code ibv_req_notify_cq(cq, 0)} through the context's
+     * ops, as verbs.h's inline does), then polls it for one: a completion that came before the arming raises
+     * no event, so it is held for the next {@link #receive} and the caller must not sleep.
      */
-    public boolean consumeReceiveEvent() {
-        if (closed || channel.equals(MemorySegment.NULL)) {
-            return false;
+    @Override
+    public Arming armInput() {
+        if (closed || waiter == null) {
+            return Arming.REFUSED;
         }
-        if (verbs_h.ibv_get_cq_event(eventErrno, channel, eventCq, eventContext) != 0) {
-            return false;
+        synchronized (recvCqLock) {
+            if (holdsWc) {
+                return Arming.INPUT_WAITING;
+            }
+            if (ibv_context_ops.req_notify_cq.invoke(reqNotifyFn, recvCq, 0) != 0) {
+                notifyFailures++;
+                return Arming.REFUSED;
+            }
+            if (ibv_context_ops.poll_cq.invoke(pollCqFn, recvCq, 1, heldWc) > 0) {
+                holdsWc = true;
+                return Arming.INPUT_WAITING;
+            }
+            return Arming.ARMED;
         }
-        long cq = eventCq.get(ValueLayout.JAVA_LONG, 0);
-        verbs_h.ibv_ack_cq_events(MemorySegment.ofAddress(cq), 1);
-        return cq == recvCq.address();
+    }
+
+    /**
+     * Takes every event the channel holds ({@code ibv_get_cq_event} until the non-blocking descriptor is
+     * empty) and acknowledges them in one call ({@code ibv_ack_cq_events}, which takes a mutex).
+     */
+    @Override
+    public void takeInputEvents() {
+        if (channel.equals(MemorySegment.NULL)) {
+            return;
+        }
+        int taken = 0;
+        while (verbs_h.ibv_get_cq_event(eventErrno, channel, eventCq, eventContext) == 0) {
+            MemorySegment cq = eventCq.get(ValueLayout.ADDRESS, 0);
+            if (cq.address() == recvCq.address()) {
+                taken++;
+            } else {
+                verbs_h.ibv_ack_cq_events(cq, 1); // not ours (the channel serves only the receive CQ)
+            }
+        }
+        if (taken > 0) {
+            verbs_h.ibv_ack_cq_events(recvCq, taken);
+            eventsTaken += taken;
+        }
+    }
+
+    /** Completion events taken from the channel and acknowledged. */
+    public long eventsTaken() {
+        return eventsTaken;
+    }
+
+    /** Times {@code ibv_req_notify_cq} failed (the device then cannot sleep). */
+    public long notifyFailures() {
+        return notifyFailures;
     }
 
     /** The queue pair this device drives. */
@@ -495,6 +593,11 @@ public final class VerbsNetDevice implements NetDevice {
             return;
         }
         closed = true;
+        if (waiter != null) {
+            waiter.close(); // a wait in progress ends, its events taken; no other starts
+            takeInputEvents(); // acknowledged before ibv_destroy_cq, which waits for every one taken
+        }
+        holdsWc = false; // its frame is still marked posted: returned below
         for (Map.Entry<FlowRule, MemorySegment[]> e : flows.entrySet()) {
             destroy(e.getKey(), e.getValue());
         }

@@ -156,6 +156,13 @@ public final class FakeProvider {
     public String calls() { return callPtr("fake_calls", 8192).getString(0); }
     public int forkInitCalls() { return callInt("fake_fork_init_calls"); }
     public int ackedEvents() { return callInt("fake_acked_events"); }
+    /** CQs destroyed while events taken from their channel were not acknowledged (the real library would hang). */
+    public int unackedAtDestroy() { return callInt("fake_unacked_at_destroy"); }
+    /** Events written into the CQ's channel (one per arming followed by a completion). */
+    public int eventsRaised(MemorySegment cq) { return callInt("fake_events_raised", cq); }
+    /** Events read from the channel by {@code ibv_get_cq_event}. */
+    public int eventsGot(MemorySegment cq) { return callInt("fake_events_got", cq); }
+    public int eventsAcked(MemorySegment cq) { return callInt("fake_events_acked", cq); }
     public int liveObjects() { return callInt("fake_live_objects"); }
     public long regAddr() { return (long) call("fake_reg_addr", FunctionDescriptor.of(L)); }
     public long regLength() { return (long) call("fake_reg_length", FunctionDescriptor.of(L)); }

@@ -1,5 +1,7 @@
 package io.flyover.linux.packet;
 
+import io.flyover.linux.sys.ArmableInput;
+import io.flyover.linux.sys.InputWaiter;
 import io.flyover.linux.sys.NetInterface;
 import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FrameCache;
@@ -14,6 +16,10 @@ import java.io.IOException;
  * Three {@link PacketTap}s on the interface hear them too, and {@link #receive} adds them to queue 0 after the inner device's frames; the kernel keeps
  * answering for the address (the stack's MAC is the interface's, so both answers agree). Everything
  * else is the inner device's.
+ *
+ * <p>Interrupt mode: when the inner device can be armed ({@link ArmableInput}, the verbs device's completion
+ * channel), {@link #awaitInput} sleeps in ppoll(2) on the taps and the inner device's event descriptor at
+ * once, so a frame from either ends the wait; otherwise the device cannot wait and the caller parks.
  */
 public final class NeighbourTapDevice extends ForwardingNetDevice {
     private final PacketTap arp;
@@ -21,6 +27,8 @@ public final class NeighbourTapDevice extends ForwardingNetDevice {
     private final PacketTap icmpErrors;
     /** Frames for the taps' copies; only the thread that receives queue 0 uses it. */
     private final FrameCache cache;
+    /** The taps' descriptors and the inner device's event descriptor; null when the inner device cannot be armed. */
+    private final InputWaiter waiter;
 
     private NeighbourTapDevice(NetDevice inner, PacketTap arp, PacketTap neighbourDiscovery, PacketTap icmpErrors) {
         super(inner);
@@ -28,6 +36,9 @@ public final class NeighbourTapDevice extends ForwardingNetDevice {
         this.neighbourDiscovery = neighbourDiscovery;
         this.icmpErrors = icmpErrors;
         this.cache = inner.pool().newCache(64);
+        this.waiter = inner instanceof ArmableInput armable
+                ? new InputWaiter(armable, arp.fd(), neighbourDiscovery.fd(), icmpErrors.fd())
+                : null;
     }
 
     /** Wraps {@code inner}, which drives {@code interfaceName}; on failure closes nothing of {@code inner}. */
@@ -61,6 +72,19 @@ public final class NeighbourTapDevice extends ForwardingNetDevice {
         return n;
     }
 
+    /** Sleeps until the inner device announces input, a tap has a frame, {@link #wakeInput}, or the timeout. */
+    @Override
+    public boolean awaitInput(long timeoutNanos) {
+        return waiter != null && waiter.await(timeoutNanos);
+    }
+
+    @Override
+    public void wakeInput() {
+        if (waiter != null) {
+            waiter.wake();
+        }
+    }
+
     /** ARP, neighbour discovery and ICMP error frames heard so far. */
     public long tapReceivedFrames() {
         return arp.receivedFrames() + neighbourDiscovery.receivedFrames() + icmpErrors.receivedFrames();
@@ -68,6 +92,9 @@ public final class NeighbourTapDevice extends ForwardingNetDevice {
 
     @Override
     public void close() {
+        if (waiter != null) {
+            waiter.close(); // a wait in progress ends, its events taken, before the descriptors close
+        }
         arp.close();
         neighbourDiscovery.close();
         icmpErrors.close();

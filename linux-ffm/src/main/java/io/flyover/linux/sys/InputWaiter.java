@@ -11,12 +11,18 @@ import java.lang.foreign.ValueLayout;
  * the wait (a timer armed nearer than the one the waiter sleeps towards). For an AF_XDP socket poll also
  * performs the fill-ring wake-up the kernel may ask for. The {@link FdPoller} is made at the first wait,
  * by the one thread that waits; nothing is allocated after.
+ *
+ * <p>With an {@link ArmableInput} source (an ibverbs completion channel), each wait first arms the source
+ * and returns at once if input came before the arming; after the wait it takes the source's events when
+ * its descriptor polled readable. {@link #close} returns once a wait in progress, events taken, has ended.
  */
 public final class InputWaiter implements AutoCloseable {
     private static final int EFD_NONBLOCK = 0x800;
     private static final int EFD_CLOEXEC = 0x80000;
 
     private final int[] fds;
+    /** Armed before and drained after each wait; its descriptor is the last of {@link #fds}. Null without. */
+    private final ArmableInput source;
     private final Arena arena = Arena.ofShared();
     /** The 8-byte counter that eventfd reads and writes. */
     private final MemorySegment counter = arena.allocate(8, 8);
@@ -31,7 +37,16 @@ public final class InputWaiter implements AutoCloseable {
     private volatile boolean closed;
 
     public InputWaiter(int... fds) {
-        this.fds = fds.clone();
+        this(null, fds);
+    }
+
+    /** Waits on {@code source}'s descriptor, armed before each wait, and on {@code otherFds}. */
+    public InputWaiter(ArmableInput source, int... otherFds) {
+        this.source = source;
+        this.fds = java.util.Arrays.copyOf(otherFds, otherFds.length + (source == null ? 0 : 1));
+        if (source != null) {
+            fds[otherFds.length] = source.inputEventFd();
+        }
         counter.set(ValueLayout.JAVA_LONG, 0, 1);
     }
 
@@ -60,8 +75,20 @@ public final class InputWaiter implements AutoCloseable {
                     return false; // close() came while the eventfd was made: it could not wake this wait
                 }
             }
-            if (poller.awaitNanos(Math.max(0, timeoutNanos)) > 0 && poller.readable(wakeIndex)) {
-                Libc.read(eventFd, drained.address(), 8); // reset the counter: the next wait sleeps again
+            if (source != null) {
+                switch (source.armInput()) {
+                    case REFUSED -> { return false; }
+                    case INPUT_WAITING -> { return true; } // no event will come for it: do not sleep
+                    case ARMED -> { }
+                }
+            }
+            if (poller.awaitNanos(Math.max(0, timeoutNanos)) > 0) {
+                if (poller.readable(wakeIndex)) {
+                    Libc.read(eventFd, drained.address(), 8); // reset the counter: the next wait sleeps again
+                }
+                if (source != null && poller.readable(fds.length - 1)) { // the source's descriptor, added last of fds
+                    source.takeInputEvents();
+                }
             }
             return true;
         } catch (IOException e) {

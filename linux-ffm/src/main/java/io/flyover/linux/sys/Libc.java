@@ -65,6 +65,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle PPOLL = errnoHandle("ppoll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+    private static final MethodHandle FCNTL = errnoHandle("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle EVENTFD = errnoHandle("eventfd",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SENDTO = errnoHandle("sendto",
@@ -277,6 +279,29 @@ public final class Libc {
             return orErrno((int) PPOLL.invokeExact(s, pollfds, count, timeout, MemorySegment.NULL), s);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    /** {@code O_NONBLOCK} (asm-generic/fcntl.h). */
+    public static final int O_NONBLOCK = 0x800;
+
+    /** fcntl(2) with an int argument: result or -errno. */
+    public static int fcntl(int fd, int command, int argument) {
+        MemorySegment s = state();
+        try {
+            return orErrno((int) FCNTL.invokeExact(s, fd, command, argument), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Adds {@code O_NONBLOCK} to the descriptor's status flags (fcntl(2) F_GETFL, F_SETFL); set-up only. */
+    public static void setNonBlocking(int fd) throws IOException {
+        int flags = check("fcntl(F_GETFL)", fcntl(fd, F_GETFL, 0));
+        if ((flags & O_NONBLOCK) == 0) {
+            check("fcntl(F_SETFL)", fcntl(fd, F_SETFL, flags | O_NONBLOCK));
         }
     }
 
