@@ -1,8 +1,11 @@
 package io.flyover.linux.packet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flyover.linux.sys.ArmableInput;
+import io.flyover.linux.sys.Libc;
 import io.flyover.linux.testing.Namespace;
 import io.flyover.linux.testing.Prerequisites;
 import io.flyover.stack.buffer.FrameBurst;
@@ -13,6 +16,8 @@ import io.flyover.stack.device.NetDevice;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,11 +27,14 @@ import org.junit.jupiter.api.Timeout;
  * The ears a flow-steered device (ibverbs RAW_PACKET) is given: its inner device here receives nothing
  * at all, as a queue whose rules match only the stack's TCP/UDP ports; the namespace's kernel resolves
  * the veth's far address, and its ARP request and IPv6 neighbour solicitation still reach the stack on
- * queue 0 through the taps, while an ICMPv6 echo request does not.
+ * queue 0 through the taps, while an ICMPv6 echo request does not. Its interrupt mode: over an inner
+ * device that can be armed (here an eventfd standing for a completion channel) a wait ends on a tap's
+ * frame or on the inner device's event; over one that cannot, the device cannot wait.
  */
 @Timeout(60)
 class NeighbourTapDeviceTest {
     private static final int ECHO_REQUEST = 128;
+    private static final long FOREVER = 120_000_000_000L;
 
     private Namespace ns;
     private FramePool pool;
@@ -37,13 +45,15 @@ class NeighbourTapDeviceTest {
         Prerequisites.requireTools("ping");
         ns = Namespace.withVeth("nt", 79);
         pool = FramePool.allocate(256);
-        device = NeighbourTapDevice.wrap(new Deaf(pool), ns.hostLink());
+        device = NeighbourTapDevice.wrap(new Deaf(pool, Libc.eventfd(0, 0x800 | 0x80000 /* EFD_NONBLOCK | EFD_CLOEXEC */)),
+                ns.hostLink());
     }
 
     @AfterEach
     void close() {
         if (device != null) {
             device.close();
+            Libc.close(((Deaf) device.inner()).eventFd);
             pool.checkAllReturned();
         }
         if (pool != null) {
@@ -75,6 +85,49 @@ class NeighbourTapDeviceTest {
         assertTrue(drainCounting(0x86DD, 135, 5_000) >= 1, "the neighbour solicitation was heard");
     }
 
+    private CompletableFuture<Boolean> waitInBackground(NetDevice d) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> done.complete(d.awaitInput(FOREVER)));
+        return done;
+    }
+
+    @Test
+    void aWaitEndsWhenATapHearsAFrame() throws Exception {
+        Deaf inner = (Deaf) device.inner();
+        CompletableFuture<Boolean> waiting = waitInBackground(device);
+        ns.tryExec("ping", "-c", "1", "-W", "1", "198.18.79.2"); // its ARP request reaches the tap
+        assertTrue(waiting.get(30, TimeUnit.SECONDS));
+        assertTrue(inner.armings >= 1, "the inner device was armed before the sleep");
+        assertEquals(0, inner.taken, "the inner device announced nothing");
+        assertTrue(drainCounting(0x0806, -1, 5_000) >= 1);
+    }
+
+    @Test
+    void aWaitEndsOnTheInnerDevicesEventWhichIsTaken() throws Exception {
+        Deaf inner = (Deaf) device.inner();
+        inner.announce(); // a completion after the arming: the channel becomes readable
+        assertTrue(waitInBackground(device).get(30, TimeUnit.SECONDS));
+        assertEquals(1, inner.taken, "the event was taken after the wait");
+        inner.inputWaiting = true;
+        assertTrue(device.awaitInput(FOREVER), "input before the arming: no sleep");
+        assertEquals(1, inner.taken);
+    }
+
+    @Test
+    void wakeInputEndsTheWait() throws Exception {
+        CompletableFuture<Boolean> waiting = waitInBackground(device);
+        Thread.sleep(100);
+        device.wakeInput();
+        assertTrue(waiting.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void overAnInnerDeviceThatCannotBeArmedItCannotWait() throws Exception {
+        try (NeighbourTapDevice plain = NeighbourTapDevice.wrap(new Plain(pool), ns.hostLink())) {
+            assertFalse(plain.awaitInput(FOREVER), "false: the caller parks instead");
+        }
+    }
+
     /**
      * Receives from queue 0 for up to {@code millis} (until the first match, unless echo requests are
      * counted, which must not come at all), releasing every frame; counts those of {@code etherType} (and,
@@ -104,9 +157,46 @@ class NeighbourTapDeviceTest {
         return matched;
     }
 
-    /** A device that never receives: all a flow-steered queue gives when no rule matches. */
-    private record Deaf(FramePool pool) implements NetDevice {
+    /**
+     * A device that never receives: all a flow-steered queue gives when no rule matches. It can be armed,
+     * as a verbs queue's completion channel: its event descriptor is an eventfd the test writes.
+     */
+    private static final class Deaf implements NetDevice, ArmableInput {
+        final FramePool pool;
+        final int eventFd;
+        volatile int armings;
+        volatile int taken;
+        volatile boolean inputWaiting;
+        private final MemorySegment counter = java.lang.foreign.Arena.ofAuto().allocate(8, 8);
+
+        Deaf(FramePool pool, int eventFd) {
+            this.pool = pool;
+            this.eventFd = eventFd;
+        }
+
+        void announce() {
+            counter.set(ValueLayout.JAVA_LONG, 0, 1);
+            Libc.write(eventFd, counter.address(), 8);
+        }
+
+        @Override public int inputEventFd() { return eventFd; }
+        @Override public Arming armInput() { armings++; return inputWaiting ? Arming.INPUT_WAITING : Arming.ARMED; }
+        @Override public void takeInputEvents() {
+            if (Libc.read(eventFd, counter.address(), 8) == 8) {
+                taken++;
+            }
+        }
         @Override public String name() { return "deaf"; }
+        @Override public FramePool pool() { return pool; }
+        @Override public DeviceCapabilities capabilities() { return new DeviceCapabilities(0x0200_0000_0099L, 1500, 1, 1, java.util.Set.of()); }
+        @Override public int receive(int queue, FrameBurst into, long nowNanos) { return 0; }
+        @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return 0; }
+        @Override public void close() { }
+    }
+
+    /** A deaf device that cannot be armed. */
+    private record Plain(FramePool pool) implements NetDevice {
+        @Override public String name() { return "plain"; }
         @Override public DeviceCapabilities capabilities() { return new DeviceCapabilities(0x0200_0000_0099L, 1500, 1, 1, java.util.Set.of()); }
         @Override public int receive(int queue, FrameBurst into, long nowNanos) { return 0; }
         @Override public int transmit(int queue, FrameBurst frames, long nowNanos) { return 0; }

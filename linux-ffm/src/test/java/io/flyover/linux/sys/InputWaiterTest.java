@@ -1,5 +1,6 @@
 package io.flyover.linux.sys;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,5 +85,52 @@ class InputWaiterTest {
         waiting.get(30, TimeUnit.SECONDS);
         assertFalse(waiter.await(FOREVER), "closed: no wait");
         waiter.wake(); // after close: nothing happens, nothing is written to a descriptor number reused since
+    }
+
+    /** A source whose descriptor is an eventfd the test writes, as a completion channel the NIC signals. */
+    private static final class Source implements ArmableInput {
+        final int fd;
+        ArmableInput.Arming answer = Arming.ARMED;
+        int armings, taken;
+        private final java.lang.foreign.MemorySegment counter = java.lang.foreign.Arena.ofAuto().allocate(8, 8);
+
+        Source() throws Exception {
+            fd = Libc.eventfd(0, 0x800 | 0x80000 /* EFD_NONBLOCK | EFD_CLOEXEC */);
+        }
+
+        void signal() {
+            counter.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
+            Libc.write(fd, counter.address(), 8);
+        }
+
+        @Override public int inputEventFd() { return fd; }
+        @Override public Arming armInput() { armings++; return answer; }
+        @Override public void takeInputEvents() {
+            while (Libc.read(fd, counter.address(), 8) == 8) {
+                taken++;
+            }
+        }
+    }
+
+    @Test
+    void anArmableSourceIsArmedBeforeEachWaitAndItsEventsTakenAfter() throws Exception {
+        Source source = new Source();
+        try (InputWaiter armed = new InputWaiter(source, idleFd)) {
+            assertTrue(armed.await(200_000), "nothing announced: the wait times out");
+            assertEquals(1, source.armings);
+            assertEquals(0, source.taken, "the source's descriptor was not readable: nothing to take");
+            source.signal();
+            assertTrue(armed.await(FOREVER), "the source's event ends the wait");
+            assertEquals(2, source.armings);
+            assertEquals(1, source.taken);
+            source.answer = ArmableInput.Arming.INPUT_WAITING;
+            source.signal();
+            assertTrue(armed.await(FOREVER), "input before the arming: no sleep");
+            assertEquals(1, source.taken, "not slept, so not taken: the next wait will");
+            source.answer = ArmableInput.Arming.REFUSED;
+            assertFalse(armed.await(FOREVER), "a source that cannot be armed: the caller waits some other way");
+        } finally {
+            Libc.close(source.fd);
+        }
     }
 }
