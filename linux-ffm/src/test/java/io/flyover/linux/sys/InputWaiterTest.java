@@ -65,8 +65,13 @@ class InputWaiterTest {
         Thread.sleep(100);
         assertFalse(second.isDone(), "the wake was drained by the wait it ended");
         waiter.wake();
-        waiter.wake(); // two wakes before a wait end one wait: the counter is read whole
         assertTrue(second.get(30, TimeUnit.SECONDS));
+
+        // Two wakes before a wait end one wait: the counter is read whole. (Both are written before the
+        // wait starts: written during one, the second could land after the waiter drained the first.)
+        waiter.wake();
+        waiter.wake();
+        assertTrue(waitInBackground().get(30, TimeUnit.SECONDS));
 
         CompletableFuture<Boolean> third = waitInBackground();
         Thread.sleep(100);
