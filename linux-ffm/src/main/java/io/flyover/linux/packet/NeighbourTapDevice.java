@@ -36,7 +36,7 @@ public final class NeighbourTapDevice extends ForwardingNetDevice {
         this.neighbourDiscovery = neighbourDiscovery;
         this.icmpErrors = icmpErrors;
         this.cache = inner.pool().newCache(64);
-        this.waiter = inner instanceof ArmableInput armable
+        this.waiter = inner instanceof ArmableInput armable && armable.inputEventFd() >= 0
                 ? new InputWaiter(armable, arp.fd(), neighbourDiscovery.fd(), icmpErrors.fd())
                 : null;
     }

@@ -19,7 +19,10 @@ public interface ArmableInput {
         REFUSED
     }
 
-    /** The descriptor that becomes readable when input arrives after {@link #armInput}; non-blocking. */
+    /**
+     * The descriptor that becomes readable when input arrives after {@link #armInput}; non-blocking. -1 when
+     * the device has none (a queue made without a completion channel): it cannot be armed.
+     */
     int inputEventFd();
 
     /** Asks for an event at the next input, then looks once more for input that came before it. */
