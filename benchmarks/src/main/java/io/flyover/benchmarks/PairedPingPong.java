@@ -1,0 +1,107 @@
+package io.flyover.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * {@link NioPingPongBenchmark}'s Flyover-versus-kernel ratio on a machine whose speed changes while it
+ * runs, as this project's VM does when the host moves its two vCPUs (the same ping-pong takes 1.4 µs
+ * or 6 µs for minutes at a time). One JMH run measures Flyover, then the kernel, each for about half a
+ * minute, so a move in between skews the ratio. This alternates short runs instead: each round measures
+ * {@link ThreadHandoffBenchmark} (which says where the vCPUs sit), then for each poll mode Flyover and
+ * the kernel back to back, and pairs the two. It prints every round and, per poll mode, the median
+ * ratios and the rounds that meet the goal (p50 5 times and p99 10 times lower).
+ *
+ * <p>Arguments: {@code [ROUNDS [POLL,...]]}, by default 6 rounds of {@code read,select}.
+ */
+public final class PairedPingPong {
+    static final double P50_GOAL = 5;
+    static final double P99_GOAL = 10;
+
+    /** One round of one poll mode: the handoff's p50 and both providers' p50 and p99, in ns. */
+    record Pair(int round, String poll, double handoffP50, double flyoverP50, double flyoverP99,
+                double kernelP50, double kernelP99) {
+        double p50Ratio() { return kernelP50 / flyoverP50; }
+        double p99Ratio() { return kernelP99 / flyoverP99; }
+        boolean meetsGoal() { return p50Ratio() >= P50_GOAL && p99Ratio() >= P99_GOAL; }
+
+        String line() {
+            return String.format(Locale.ROOT, "%5d  %-6s  %8.0f  %8.0f %9.0f  %8.0f %9.0f  %6.2f %6.2f  %s",
+                    round, poll, handoffP50, flyoverP50, flyoverP99, kernelP50, kernelP99, p50Ratio(), p99Ratio(),
+                    meetsGoal() ? "met" : "");
+        }
+    }
+
+    static final String HEADER = "round  poll    handoff   flyover p50/p99 ns   kernel p50/p99 ns   ratio p50/p99  goal";
+
+    private PairedPingPong() {}
+
+    public static void main(String[] args) throws RunnerException {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
+        List<String> polls = args.length > 1 ? List.of(args[1].split(",")) : List.of("read", "select");
+        List<Pair> pairs = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            double handoff = run(ThreadHandoffBenchmark.class.getName() + ".roundTrip", null, null)[0];
+            for (String poll : polls) {
+                double[] flyover = run(NioPingPongBenchmark.class.getName() + ".roundTrip", "flyover", poll);
+                double[] kernel = run(NioPingPongBenchmark.class.getName() + ".roundTrip", "kernel", poll);
+                Pair p = new Pair(round, poll, handoff, flyover[0], flyover[1], kernel[0], kernel[1]);
+                pairs.add(p);
+                if (pairs.size() == 1) {
+                    System.out.println(HEADER);
+                }
+                System.out.println(p.line());
+            }
+        }
+        System.out.println();
+        for (String poll : polls) {
+            System.out.println(summary(poll, pairs.stream().filter(p -> p.poll().equals(poll)).toList()));
+        }
+    }
+
+    /** The median ratios of a poll mode's rounds and how many met the goal, in one line. */
+    static String summary(String poll, List<Pair> pairs) {
+        double[] p50 = pairs.stream().mapToDouble(Pair::p50Ratio).toArray();
+        double[] p99 = pairs.stream().mapToDouble(Pair::p99Ratio).toArray();
+        long met = pairs.stream().filter(Pair::meetsGoal).count();
+        return String.format(Locale.ROOT, "%s: median ratio p50 %.2f (%.2f-%.2f), p99 %.2f (%.2f-%.2f); goal met in %d of %d rounds",
+                poll, median(p50), min(p50), max(p50), median(p99), min(p99), max(p99), met, pairs.size());
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n == 0 ? Double.NaN : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    private static double min(double[] v) { return Arrays.stream(v).min().orElse(Double.NaN); }
+    private static double max(double[] v) { return Arrays.stream(v).max().orElse(Double.NaN); }
+
+    /** One short forked run: its p50 and p99 in ns. */
+    private static double[] run(String benchmark, String provider, String poll) throws RunnerException {
+        OptionsBuilder o = new OptionsBuilder();
+        o.include(benchmark.replace(".", "\\.") + "$").forks(1).mode(Mode.SampleTime).timeUnit(TimeUnit.NANOSECONDS)
+                .warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(2).measurementTime(TimeValue.seconds(2))
+                .verbosity(VerboseMode.SILENT)
+                // quiet forks: JMH's own use of sun.misc.Unsafe, and SLF4J without a provider
+                .jvmArgsAppend("--sun-misc-unsafe-memory-access=allow", "-Dslf4j.internal.verbosity=ERROR");
+        if (provider != null) {
+            o.param("provider", provider).param("poll", poll);
+        }
+        RunResult r = new Runner(o.build()).runSingle();
+        var statistics = r.getPrimaryResult().getStatistics();
+        return new double[] {statistics.getPercentile(50), statistics.getPercentile(99)};
+    }
+}
