@@ -1,5 +1,8 @@
 package io.flyover.provider;
 
+import io.flyover.stack.device.NetDevice;
+import java.util.function.UnaryOperator;
+
 import io.flyover.provider.policy.KernelRoute;
 import io.flyover.provider.policy.KernelRoutingTable;
 import io.flyover.provider.policy.OffloadPolicy;
@@ -48,8 +51,13 @@ final class TwoHosts implements AutoCloseable {
 
     /** @param nameA, nameB the interface names the stacks stand for (a multicast join names an interface) */
     TwoHosts(String rulesA, String nameA, String nameB) {
+        this(rulesA, nameA, nameB, UnaryOperator.identity());
+    }
+
+    /** @param deviceA what stack A drives, given its veth end (a wrapper that watches or changes it) */
+    TwoHosts(String rulesA, String nameA, String nameB, UnaryOperator<NetDevice> deviceA) {
         stackA = new StackRuntime(nameA, new Stack(StackConfig.builder().ipv4("198.18.0.1", 24).ipv6("fd42::1", 64).build(),
-                veth.a(), new SeededRandom(11)), false, System::nanoTime, null);
+                deviceA.apply(veth.a()), new SeededRandom(11)), false, System::nanoTime, null);
         stackB = new StackRuntime(nameB, new Stack(StackConfig.builder().ipv4("198.18.0.2", 24).ipv6("fd42::2", 64).build(),
                 veth.b(), new SeededRandom(22)), false, System::nanoTime, null);
         a = new FlyoverSelectorProvider(network(stackA, rulesA));
