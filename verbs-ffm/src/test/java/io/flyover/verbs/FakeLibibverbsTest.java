@@ -12,7 +12,6 @@ import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.DeviceOptions;
 import io.flyover.stack.device.FlowRule;
 import io.flyover.stack.device.NetDevice;
-import io.flyover.verbs.bindings.Libibverbs;
 import io.flyover.verbs.bindings.ibv_qp_init_attr;
 import io.flyover.verbs.bindings.verbs_h;
 import java.lang.foreign.MemorySegment;
@@ -35,10 +34,7 @@ class FakeLibibverbsTest {
     @BeforeAll
     static void bindToTheFake() {
         NativeToolchain.assumeAvailable();
-        fake = FakeProvider.get();
-        System.setProperty(Libibverbs.LIBRARY_PROPERTY, FakeProvider.libraryPath().toString());
-        assertEquals("fake provider", verbs_h.ibv_wc_status_str(0).reinterpret(32).getString(0),
-                "the bindings must be bound to the fake in this JVM");
+        fake = FakeProvider.boundAsLibibverbs();
     }
 
     @BeforeEach

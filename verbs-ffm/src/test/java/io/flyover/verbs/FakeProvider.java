@@ -52,6 +52,19 @@ public final class FakeProvider {
         return instance;
     }
 
+    /**
+     * The fake, and this JVM's bindings bound to it as libibverbs (checked): for tests that drive the real
+     * bindings and devices against it. Call {@link NativeToolchain#assumeAvailable()} first.
+     */
+    public static FakeProvider boundAsLibibverbs() {
+        FakeProvider fake = get();
+        System.setProperty(io.flyover.verbs.bindings.Libibverbs.LIBRARY_PROPERTY, libraryPath().toString());
+        if (!"fake provider".equals(io.flyover.verbs.bindings.verbs_h.ibv_wc_status_str(0).reinterpret(32).getString(0))) {
+            throw new AssertionError("the bindings must be bound to the fake in this JVM");
+        }
+        return fake;
+    }
+
     private final java.util.Map<String, MethodHandle> handles = new java.util.concurrent.ConcurrentHashMap<>();
 
     private MethodHandle h(String name, FunctionDescriptor d) {

@@ -13,8 +13,6 @@ import io.flyover.stack.buffer.FrameCache;
 import io.flyover.stack.buffer.FramePool;
 import io.flyover.stack.device.DeviceCapabilities;
 import io.flyover.stack.device.NetDevice;
-import io.flyover.verbs.bindings.Libibverbs;
-import io.flyover.verbs.bindings.verbs_h;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -55,10 +53,7 @@ class VerbsAwaitInputTest {
     @BeforeAll
     static void bindToTheFake() {
         NativeToolchain.assumeAvailable();
-        fake = FakeProvider.get();
-        System.setProperty(Libibverbs.LIBRARY_PROPERTY, FakeProvider.libraryPath().toString());
-        assertEquals("fake provider", verbs_h.ibv_wc_status_str(0).reinterpret(32).getString(0),
-                "the bindings must be bound to the fake in this JVM");
+        fake = FakeProvider.boundAsLibibverbs();
     }
 
     @BeforeEach
