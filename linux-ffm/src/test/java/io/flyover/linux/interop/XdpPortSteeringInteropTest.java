@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flyover.linux.testing.Namespace;
 import io.flyover.linux.testing.Prerequisites;
+import io.flyover.linux.testing.StackOnLink;
 import io.flyover.linux.testing.Shell;
 import io.flyover.linux.testing.StackRunner;
 import io.flyover.linux.xdp.XdpDevice;
@@ -69,31 +70,7 @@ class XdpPortSteeringInteropTest {
 
     @AfterEach
     void close() {
-        try {
-            if (runner != null) {
-                runner.close();
-            }
-        } finally {
-            try {
-                if (stack != null) {
-                    stack.close();
-                }
-                if (device != null) {
-                    device.close();
-                }
-            } finally {
-                if (ns != null) {
-                    ns.close();
-                }
-                if (pool != null) {
-                    try {
-                        pool.checkAllReturned();
-                    } finally {
-                        pool.close();
-                    }
-                }
-            }
-        }
+        StackOnLink.closeAll(runner, stack, device, ns, pool, null);
     }
 
     @Test

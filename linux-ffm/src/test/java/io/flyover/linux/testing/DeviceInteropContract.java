@@ -62,18 +62,8 @@ public abstract class DeviceInteropContract {
             return; // skipped before anything was created
         }
         try {
-            if (device != null) {
-                device.close();
-            }
+            StackOnLink.closeAll(null, null, device, ns, pool, null);
         } finally {
-            if (ns != null) {
-                ns.close();
-            }
-        }
-        try {
-            pool.checkAllReturned();
-        } finally {
-            pool.close();
             freePoolMemory();
         }
     }
@@ -334,6 +324,20 @@ public abstract class DeviceInteropContract {
     }
 
     /**
+     * Drains what the kernel said while the link came up, then starts a thread waiting in the device for
+     * input (completing {@code woke} with the answer) and checks that, with nothing to read, it still waits.
+     */
+    private Thread startIdleWait(Wire wire, java.util.concurrent.CompletableFuture<Boolean> woke) throws Exception {
+        while (wire.pollOnce() > 0) {
+            // drained
+        }
+        Thread waiter = Thread.ofPlatform().daemon().start(() -> woke.complete(device.awaitInput(120_000_000_000L)));
+        Thread.sleep(100);
+        assertTrue(!woke.isDone(), "nothing to read: the wait goes on");
+        return waiter;
+    }
+
+    /**
      * The stack thread's interrupt mode: {@code NetDevice.awaitInput} sleeps while the device is idle
      * and returns when a frame may be read (the JUnit timeout fails a wait that a frame does not end).
      */
@@ -342,13 +346,8 @@ public abstract class DeviceInteropContract {
     void anIdleDeviceEndsItsStackThreadsWaitWhenAFrameArrives() throws Exception {
         Prerequisites.requirePython();
         try (Wire wire = new Wire(device)) {
-            while (wire.pollOnce() > 0) {
-                // drain whatever the kernel said while the link came up
-            }
             java.util.concurrent.CompletableFuture<Boolean> woke = new java.util.concurrent.CompletableFuture<>();
-            Thread waiter = Thread.ofPlatform().daemon().start(() -> woke.complete(device.awaitInput(120_000_000_000L)));
-            Thread.sleep(100);
-            assertTrue(!woke.isDone(), "nothing to read: the wait goes on");
+            Thread waiter = startIdleWait(wire, woke);
             byte[] marker = frameTo(ourMac(), ns.peerMac(), 0x88b5, "f1f0f1f0" + "00".repeat(60));
             ns.sendRawFrames(List.of(marker));
             assertTrue(woke.get(30, java.util.concurrent.TimeUnit.SECONDS), "the device can wait, and the frame ended the wait");
@@ -366,13 +365,8 @@ public abstract class DeviceInteropContract {
     @org.junit.jupiter.api.Timeout(60)
     void wakeInputEndsTheStackThreadsWaitWithoutAFrame() throws Exception {
         try (Wire wire = new Wire(device)) {
-            while (wire.pollOnce() > 0) {
-                // drain whatever the kernel said while the link came up
-            }
             java.util.concurrent.CompletableFuture<Boolean> woke = new java.util.concurrent.CompletableFuture<>();
-            Thread waiter = Thread.ofPlatform().daemon().start(() -> woke.complete(device.awaitInput(120_000_000_000L)));
-            Thread.sleep(100);
-            assertTrue(!woke.isDone(), "nothing to read: the wait goes on");
+            Thread waiter = startIdleWait(wire, woke);
             device.wakeInput();
             assertTrue(woke.get(30, java.util.concurrent.TimeUnit.SECONDS), "the wake ended the wait");
             waiter.join();

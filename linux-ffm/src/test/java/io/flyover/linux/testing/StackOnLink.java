@@ -139,8 +139,13 @@ public final class StackOnLink implements AutoCloseable {
         closeAll(runner, stack, device, ns, pool, region);
     }
 
-    private static void closeAll(StackRunner runner, Stack stack, NetDevice device, Namespace ns, FramePool pool,
-                                 HugePageRegion region) {
+    /**
+     * Closes what a device test opened, each part even when closing an earlier one failed: the runner,
+     * the stack, the device, the namespace, then checks that every frame came back to the pool and frees
+     * it (and its hugepage region). Any of them may be null: a test that failed or was skipped part-way.
+     */
+    public static void closeAll(StackRunner runner, Stack stack, NetDevice device, Namespace ns, FramePool pool,
+                                HugePageRegion region) {
         try {
             if (runner != null) {
                 runner.close();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flyover.linux.testing.Frames;
 import io.flyover.linux.testing.Namespace;
 import io.flyover.linux.testing.Prerequisites;
+import io.flyover.linux.testing.StackOnLink;
 import io.flyover.linux.testing.Shell;
 import io.flyover.linux.testing.Wire;
 import io.flyover.stack.buffer.FramePool;
@@ -54,20 +55,7 @@ class XdpPortSteeringTest {
 
     @AfterEach
     void close() {
-        if (pool == null) {
-            return;
-        }
-        try {
-            if (device != null) {
-                device.close();
-            }
-        } finally {
-            if (ns != null) {
-                ns.close();
-            }
-        }
-        pool.checkAllReturned();
-        pool.close();
+        StackOnLink.closeAll(null, null, device, ns, pool, null);
     }
 
     /** Ethernet + IPv4 with {@code optionWords} 4-byte option words + 8 transport bytes (ports first). */

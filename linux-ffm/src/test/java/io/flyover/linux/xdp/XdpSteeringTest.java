@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flyover.linux.testing.Frames;
 import io.flyover.linux.testing.Namespace;
 import io.flyover.linux.testing.Prerequisites;
+import io.flyover.linux.testing.StackOnLink;
 import io.flyover.linux.testing.Shell;
 import io.flyover.linux.testing.Wire;
 import io.flyover.stack.buffer.FramePool;
@@ -52,20 +53,7 @@ class XdpSteeringTest {
 
     @AfterEach
     void close() {
-        if (pool == null) {
-            return;
-        }
-        try {
-            if (device != null) {
-                device.close();
-            }
-        } finally {
-            if (ns != null) {
-                ns.close();
-            }
-        }
-        pool.checkAllReturned();
-        pool.close();
+        StackOnLink.closeAll(null, null, device, ns, pool, null);
     }
 
     private byte[] ipv4To(byte[] destination, int marker) {
