@@ -1,6 +1,6 @@
 package io.flyover.linux.xdp;
 
-import io.flyover.linux.packet.PacketTap;
+import io.flyover.linux.packet.NeighbourTaps;
 import io.flyover.linux.sys.Errno;
 import io.flyover.linux.sys.ErrnoException;
 import io.flyover.linux.sys.InputWaiter;
@@ -72,7 +72,7 @@ public final class XdpDevice implements NetDevice {
          * Only TCP and UDP frames for the (address, protocol, port) of a {@link FlowRule} the stack holds
          * ({@link XdpPortSteeringProgram}), as XLIO steers per socket: the kernel keeps everything else on
          * the interface (ARP, ICMP, neighbour discovery, its own sockets' ports). The stack still hears
-         * ARP and neighbour discovery through AF_PACKET taps ({@link PacketTap}), drained into queue 0.
+         * ARP and neighbour discovery through AF_PACKET taps ({@link NeighbourTaps}), added to queue 0.
          */
         PORTS
     }
@@ -91,9 +91,8 @@ public final class XdpDevice implements NetDevice {
     private int addrs6Fd = -1;
     private int portsFd = -1;
     /** With {@link Steering#PORTS}: ARP and neighbour discovery, heard beside the kernel (queue 0). */
-    private PacketTap arpTap;
-    private PacketTap neighbourTap;
-    private PacketTap icmpTap;
+    /** With {@link Steering#PORTS}: the ARP, neighbour discovery and ICMP error taps; null otherwise. */
+    private NeighbourTaps taps;
     private final Steering steering;
     /** Steered address (4 or 16 bytes, as a string of its bytes) to how many rules asked for it. */
     private final Map<String, Integer> steered = new HashMap<>();
@@ -176,20 +175,14 @@ public final class XdpDevice implements NetDevice {
             if (steering == Steering.PORTS) {
                 // before the program: no ARP, neighbour discovery or ICMP error is missed in between
                 ifindex = nif.index();
-                arpTap = PacketTap.arp(interfaceName, nif.index(), pool);
-                neighbourTap = PacketTap.neighbourDiscovery(interfaceName, nif.index(), pool);
-                icmpTap = PacketTap.icmpErrors(interfaceName, nif.index(), pool);
+                taps = NeighbourTaps.open(interfaceName, nif.index(), pool);
             }
             attachProgram(nif, preferred);
-            int[] fds = new int[sockets.length + (steering == Steering.PORTS ? 3 : 0)];
+            int[] tapFds = taps == null ? new int[0] : taps.fds();
+            int[] fds = java.util.Arrays.copyOf(tapFds, tapFds.length + sockets.length);
             for (int q = 0; q < sockets.length; q++) {
                 sockets[q].refill();
-                fds[q] = sockets[q].fd();
-            }
-            if (steering == Steering.PORTS) {
-                fds[sockets.length] = arpTap.fd();
-                fds[sockets.length + 1] = neighbourTap.fd();
-                fds[sockets.length + 2] = icmpTap.fd();
+                fds[tapFds.length + q] = sockets[q].fd();
             }
             inputWaiter = new InputWaiter(fds);
         } catch (IOException | RuntimeException e) {
@@ -410,14 +403,17 @@ public final class XdpDevice implements NetDevice {
                 }
                 steeredPorts.put(k, count + 1);
             } else if (count > 0) {
-                if (count > 1) {
-                    steeredPorts.put(k, count - 1);
-                } else {
-                    steeredPorts.remove(k);
-                    Bpf.deleteElement(portsFd, key);
-                }
-                if (isMulticast(rule.localAddress())) {
-                    kernelLeaves(rule.localAddress());
+                try {
+                    if (count > 1) {
+                        steeredPorts.put(k, count - 1);
+                    } else {
+                        steeredPorts.remove(k);
+                        Bpf.deleteElement(portsFd, key);
+                    }
+                } finally {
+                    if (isMulticast(rule.localAddress())) {
+                        kernelLeaves(rule.localAddress()); // even when the map refused the delete
+                    }
                 }
             }
         } catch (IOException e) {
@@ -475,9 +471,8 @@ public final class XdpDevice implements NetDevice {
 
     /** With {@link Steering#PORTS}: frames heard on the ARP, neighbour discovery and ICMP error taps, else 0. */
     public long tapReceivedFrames() {
-        PacketTap a = arpTap, n = neighbourTap, i = icmpTap;
-        return (a == null ? 0 : a.receivedFrames()) + (n == null ? 0 : n.receivedFrames())
-                + (i == null ? 0 : i.receivedFrames());
+        NeighbourTaps t = taps;
+        return t == null ? 0 : t.receivedFrames();
     }
 
     private void requireAddressSteering() {
@@ -515,13 +510,8 @@ public final class XdpDevice implements NetDevice {
         if (closed) {
             return 0;
         }
-        int received = s.receive(into);
-        if (queue == 0 && arpTap != null) {
-            received += arpTap.receive(into, s.cache());
-            received += neighbourTap.receive(into, s.cache());
-            received += icmpTap.receive(into, s.cache());
-        }
-        return received;
+        int received = queue == 0 && taps != null ? taps.receive(into, s.cache()) : 0;
+        return received + s.receive(into);
     }
 
     @Override
@@ -534,7 +524,14 @@ public final class XdpDevice implements NetDevice {
     @Override
     public boolean awaitInput(long timeoutNanos) {
         InputWaiter w = inputWaiter;
-        return w != null && w.await(timeoutNanos);
+        if (w == null) {
+            return false;
+        }
+        boolean waited = w.await(timeoutNanos);
+        if (taps != null) {
+            taps.afterWait();
+        }
+        return waited;
     }
 
     @Override
@@ -563,14 +560,8 @@ public final class XdpDevice implements NetDevice {
         }
         Libc.closeQuietly(linkFd);
         linkFd = -1;
-        if (arpTap != null) {
-            arpTap.close();
-        }
-        if (neighbourTap != null) {
-            neighbourTap.close();
-        }
-        if (icmpTap != null) {
-            icmpTap.close();
+        if (taps != null) {
+            taps.close();
         }
         for (XskSocket s : sockets) {
             if (s != null) {
