@@ -49,6 +49,21 @@ final class BpfAssembler {
         return this;
     }
 
+    /**
+     * An XDP program's start: r6 = ctx (kept across helper calls), r2 = ctx->data, r3 = ctx->data_end,
+     * r5 = the Ethernet type (as loaded, little-endian); a frame shorter than {@code minLength} bytes
+     * jumps to {@code tooShort}.
+     */
+    BpfAssembler xdpFrameOfAtLeast(int minLength, String tooShort) {
+        return insn(MOV64_X, R6, R1, 0, 0)
+                .insn(LDX_W, R2, R6, 0, 0)
+                .insn(LDX_W, R3, R6, 4, 0)
+                .insn(MOV64_X, R4, R2, 0, 0)
+                .insn(ADD64_K, R4, 0, 0, minLength)
+                .jump(JGT_X, R4, R3, 0, tooShort)
+                .insn(LDX_H, R5, R2, 12, 0);
+    }
+
     /** dst = the map whose fd is {@code mapFd} (a 16-byte ld_imm64 the kernel rewrites). */
     BpfAssembler loadMap(int dst, int mapFd) {
         insn(LD_IMM64, dst, BPF_PSEUDO_MAP_FD, 0, mapFd);

@@ -71,13 +71,7 @@ final class XdpPortSteeringProgram {
 
     static byte[] instructions(int xskMapFd, int portsFd) {
         BpfAssembler a = new BpfAssembler();
-        a.insn(MOV64_X, R6, R1, 0, 0)                       // r6 = ctx (survives calls)
-         .insn(LDX_W, R2, R6, 0, 0)                         // r2 = ctx->data
-         .insn(LDX_W, R3, R6, 4, 0)                         // r3 = ctx->data_end
-         .insn(MOV64_X, R4, R2, 0, 0)
-         .insn(ADD64_K, R4, 0, 0, 34)
-         .jump(JGT_X, R4, R3, 0, "pass")                    // shorter than Ethernet + IPv4: the kernel's
-         .insn(LDX_H, R5, R2, 12, 0)                        // r5 = h_proto
+        a.xdpFrameOfAtLeast(34, "pass")                     // shorter than Ethernet + IPv4: the kernel's
          .jump(JEQ_K, R5, 0, ETH_P_IP_LE, "ipv4")
          .jump(JEQ_K, R5, 0, ETH_P_IPV6_LE, "ipv6")
          .jump(JA, 0, 0, 0, "pass")
