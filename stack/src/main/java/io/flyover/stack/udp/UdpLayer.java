@@ -148,16 +148,19 @@ public final class UdpLayer implements TransportHandler {
         int tos = s.trafficClass;
         long srcHi = s.localHi;
         long srcLo = s.localLo;
+        int total = UdpDatagram.HEADER_LENGTH + length;
+        int maxSegment = nif.maxSegment(toHi, toLo);
+        if (s.dontFragment && total > maxSegment) {
+            // EMSGSIZE: DF set, larger than the path MTU; refused before anything is looped back, as Linux's
+            // __ip_append_data refuses it before the datagram is queued
+            throw new SocketException("Message too long");
+        }
         if (multicast && s.multicastLoop && nif.isMember(toHi, toLo) && nif.selectSource(toHi, toLo, source)) {
             loopBack(data, offset, length, source[0], source[1], s.localPort, toHi, toLo, port);
         }
-        int total = UdpDatagram.HEADER_LENGTH + length;
-        if (s.dontFragment && total > nif.maxSegment(toHi, toLo)) {
-            throw new SocketException("Message too long"); // EMSGSIZE: DF set, larger than the path MTU
-        }
         if (ttl == 0) {
             // IP_MULTICAST_TTL 0: "restricted to the same host" (RFC 1112 §6.1), looped back above only.
-        } else if (total <= nif.maxSegment(toHi, toLo)) {
+        } else if (total <= maxSegment) {
             int frame = nif.acquireFrame();
             if (frame == FramePool.NO_FRAME) {
                 return 0;
