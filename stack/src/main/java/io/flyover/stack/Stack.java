@@ -166,13 +166,17 @@ public final class Stack implements Pollable, AutoCloseable {
         return ok;
     }
 
-    /** Returns every frame the stack holds to the pool. The device is the caller's to close. */
+    /**
+     * Lets go of every connection still held (its flow rule, what the layer above tied to it) and returns
+     * every frame the stack holds to the pool. The device is the caller's to close.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        tcp.releaseAll();
         nif.close();
         cache.close();
     }

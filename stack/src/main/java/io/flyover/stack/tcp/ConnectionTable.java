@@ -18,6 +18,11 @@ final class ConnectionTable {
 
     int size() { return size; }
 
+    /** The connections now in the table (a copy: for closing them all, not for the data path). */
+    TcpConnection[] snapshot() {
+        return java.util.Arrays.stream(slots).filter(java.util.Objects::nonNull).toArray(TcpConnection[]::new);
+    }
+
     static int hash(long lHi, long lLo, int lPort, long rHi, long rLo, int rPort) {
         long h = lHi * 0x9E3779B97F4A7C15L;
         h = (h ^ lLo) * 0x9E3779B97F4A7C15L;

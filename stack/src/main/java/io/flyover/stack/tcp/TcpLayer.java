@@ -580,6 +580,17 @@ public final class TcpLayer {
         return c.wasEstablished;
     }
 
+    /**
+     * The stack closes: every connection still in the table (one in TIME-WAIT, say, whose socket the
+     * application closed long ago) lets go of what it holds, its flow rule and whatever the layer above
+     * tied to it ({@link TcpConnection#heldUntilReleased}), which would otherwise outlive the stack.
+     */
+    public void releaseAll() {
+        for (TcpConnection c : table.snapshot()) {
+            release(c);
+        }
+    }
+
     void release(TcpConnection c) {
         if (!c.inTable) {
             return;
