@@ -1,5 +1,6 @@
 package io.flyover.benchmarks;
 
+import io.flyover.benchmarks.report.ComparisonReport;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,15 +26,12 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <p>Arguments: {@code [ROUNDS [POLL,...]]}, by default 6 rounds of {@code read,select}.
  */
 public final class PairedPingPong {
-    static final double P50_GOAL = 5;
-    static final double P99_GOAL = 10;
-
     /** One round of one poll mode: the handoff's p50 and both providers' p50 and p99, in ns. */
     record Pair(int round, String poll, double handoffP50, double flyoverP50, double flyoverP99,
                 double kernelP50, double kernelP99) {
         double p50Ratio() { return kernelP50 / flyoverP50; }
         double p99Ratio() { return kernelP99 / flyoverP99; }
-        boolean meetsGoal() { return p50Ratio() >= P50_GOAL && p99Ratio() >= P99_GOAL; }
+        boolean meetsGoal() { return p50Ratio() >= ComparisonReport.P50_GOAL && p99Ratio() >= ComparisonReport.P99_GOAL; }
 
         String line() {
             return String.format(Locale.ROOT, "%5d  %-6s  %8.0f  %8.0f %9.0f  %8.0f %9.0f  %6.2f %6.2f  %s",

@@ -23,8 +23,8 @@ import java.util.TreeMap;
  * {@value #ALLOCATION_NOISE_BYTES} B/op counts as zero, one-off work amortised over millions of operations).
  */
 public final class ComparisonReport {
-    static final double P50_GOAL = 5;
-    static final double P99_GOAL = 10;
+    public static final double P50_GOAL = 5;
+    public static final double P99_GOAL = 10;
     static final double ALLOCATION_NOISE_BYTES = 1;
     static final String FLYOVER_COLOR = "#1f77b4";
     static final String KERNEL_COLOR = "#ff7f0e";

@@ -542,7 +542,6 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                 conn = c;
                 runtime = rt;
                 stats = rt.track(c);
-                FlyoverEvents.connectionOpened(c, "connect", rt.interfaceName());
                 if (!isOpen()) {
                     // closed by another thread since ensureOpen: its close may have looked for the
                     // connection before there was one (a Dekker pair: runtime written, then isOpen read)
@@ -552,6 +551,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     rt.flushLocked();
                     throw new AsynchronousCloseException();
                 }
+                FlyoverEvents.connectionOpened(c, "connect", rt.interfaceName()); // after the check: no close event would pair it
                 rt.flushLocked(); // on the loopback the handshake completes here, yet connect answers
                                   // "pending" as Linux does (the SYN-ACK is processed after its state check)
             } finally {

@@ -104,7 +104,6 @@ final class OptionValues {
         return (T) table.defaults.get(name);
     }
 
-    /** Whether the option was set explicitly. */
     /** SO_REUSEPORT as set (Linux reads it at bind and listen). */
     boolean reusePort() {
         return Boolean.TRUE.equals(get(StandardSocketOptions.SO_REUSEPORT));

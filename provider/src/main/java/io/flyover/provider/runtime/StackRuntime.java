@@ -237,18 +237,23 @@ public final class StackRuntime implements AutoCloseable {
         }
         SocketEvents first = deferredFirst, second = deferredSecond;
         int firstEvents = deferredFirstEvents, secondEvents = deferredSecondEvents;
+        int wake = AWAKE;
         try {
             if (first != null) {
                 deferredFirst = deferredSecond = null;
             }
-            noteNearerTimer();
+            wake = noteNearerTimer();
         } finally {
             lock.unlock();
         }
-        if (first != null) {
-            first.onStackEvent(firstEvents);
-            if (second != null) {
-                second.onStackEvent(secondEvents);
+        try {
+            endAgentSleep(wake); // after the release: the stack thread does not wake to a held lock
+        } finally {
+            if (first != null) {
+                first.onStackEvent(firstEvents);
+                if (second != null) {
+                    second.onStackEvent(secondEvents);
+                }
             }
         }
     }
@@ -281,25 +286,27 @@ public final class StackRuntime implements AutoCloseable {
     /**
      * Before the lock goes: whether what ran under it (a send, a connect, a close) armed a TCP timer nearer
      * than the deadline of the last poll, which the stack thread sleeps towards. If so the deadline is
-     * lowered and a sleeping stack thread woken, or a retransmission or tail-loss probe due in 1 ms
-     * would wait for the end of a 10 ms sleep. A Dekker pair with {@link #announceSleep}: this lowers the
+     * lowered and the kind of sleep to end is returned ({@link #unlock} ends it after the release), or a
+     * retransmission or tail-loss probe due in 1 ms would wait for the end of a 10 ms sleep. A Dekker pair with {@link #announceSleep}: this lowers the
      * deadline, then reads the sleep; the stack thread announces its sleep, then reads the deadline.
      * Rare: deadlines mostly move later (each ACK restarts the retransmission timer), and a poll records
      * the exact one.
      */
-    private void noteNearerTimer() {
+    private int noteNearerTimer() {
         long armed = stack.tcp().nextDeadline();
         if (armed >= lastPoll.nextDeadlineNanos()) {
-            return;
+            return AWAKE;
         }
         lastPoll.lowerDeadline(armed);
         int sleep = agentSleep.get();
-        if (sleep == AWAKE || armed >= agentSleepsUntil) {
-            return; // it wakes in time by itself, and sleeps towards the lowered deadline next
-        }
+        return armed >= agentSleepsUntil ? AWAKE : sleep; // else it wakes in time and sleeps towards the new deadline
+    }
+
+    /** Ends the stack thread's sleep of the kind {@code sleep} ({@link #AWAKE}: nothing to do). */
+    private void endAgentSleep(int sleep) {
         if (sleep == IN_DEVICE) {
             stack.device().wakeInput();
-        } else {
+        } else if (sleep == PARKED) {
             unparkRestingAgent();
         }
     }

@@ -632,7 +632,7 @@ public final class NetInterface implements IpOutput, NeighborCache.Link {
         return routeAndTransmit(frame, dstHi, dstLo);
     }
 
-    /** RFC 4861 section 7.3.1: the upper layer saw forward progress, so the next hop is reachable. */
+    /** A transport holds {@code port}: the device gets a flow rule for it ({@link PortSteering}). */
     @Override
     public void holdPort(int protocol, long localHi, long localLo, int port) {
         portSteering.hold(protocol, localHi, localLo, port);

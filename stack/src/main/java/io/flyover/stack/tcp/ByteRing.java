@@ -19,9 +19,10 @@ import java.nio.ByteBuffer;
  * the committed tail ({@link #writeAt}) for out-of-order data and commits once the hole fills.
  *
  * <p>The ring's size is the socket's buffer size (SO_SNDBUF / SO_RCVBUF) and may change while bytes
- * are queued ({@link #resize}), as Linux lets these options change at any time: growing beyond the
- * storage reallocates it and moves every byte (committed or written ahead); shrinking only lowers what
- * {@link #write} accepts from then on, so nothing queued is lost. The storage never shrinks.
+ * are queued ({@link #resize}), as Linux lets these options change at any time: growing only raises
+ * what {@link #write} accepts (the storage grows when bytes need it, moving every byte, committed or
+ * written ahead); shrinking only lowers it from then on, so nothing queued is lost. The storage never
+ * shrinks.
  */
 final class ByteRing {
     /** The storage a new ring starts with. */

@@ -35,25 +35,21 @@ final class TimerQueue {
      * that is earlier, left in place when later, removed when it has none.
      */
     void reschedule(TcpConnection c) {
-        long d = c.inTable ? c.nextDeadline() : Long.MAX_VALUE;
-        if (d == Long.MAX_VALUE) {
-            remove(c);
-            return;
-        }
-        if (c.heapIndex >= 0 && d > c.scheduledDeadline) {
-            return; // filed early: re-filed when that time comes
-        }
-        file(c, d);
+        refile(c, false);
     }
 
     /** Files {@code c} at exactly its current deadline, or removes it: after its timers ran. */
     void refile(TcpConnection c) {
+        refile(c, true);
+    }
+
+    private void refile(TcpConnection c, boolean exactly) {
         long d = c.inTable ? c.nextDeadline() : Long.MAX_VALUE;
         if (d == Long.MAX_VALUE) {
             remove(c);
-            return;
+        } else if (exactly || c.heapIndex < 0 || d <= c.scheduledDeadline) { // else filed early: re-filed then
+            file(c, d);
         }
-        file(c, d);
     }
 
     private void file(TcpConnection c, long d) {
