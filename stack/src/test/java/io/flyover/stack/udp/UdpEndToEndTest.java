@@ -206,6 +206,24 @@ class UdpEndToEndTest {
         }
     }
 
+    /** IP_DONTFRAGMENT: a datagram too big for the path is refused whole (EMSGSIZE), its loopback copy too. */
+    @Test
+    void anOversizedDontFragmentMulticastIsNotLoopedBackEither() throws Exception {
+        try (TwoStacks net = new TwoStacks()) {
+            IpAddress group = IpAddress.parse("239.9.9.8");
+            UdpSocket member = net.a.openUdp();
+            member.bind(IpAddress.ANY_V4, 6001);
+            member.join(group);
+            UdpSocket sender = net.a.openUdp();
+            sender.setDontFragment(true);
+            java.net.SocketException e = org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketException.class,
+                    () -> sender.sendTo(java.lang.foreign.MemorySegment.ofArray(new byte[3000]), 0, 3000, group, 6001));
+            assertEquals("Message too long", e.getMessage());
+            net.run(4);
+            assertEquals(0, member.queuedDatagrams(), "nothing looped back");
+        }
+    }
+
     @Test
     void broadcastNeedsTheBroadcastOption() throws Exception {
         try (TwoStacks net = new TwoStacks()) {
