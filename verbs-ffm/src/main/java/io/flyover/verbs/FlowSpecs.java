@@ -64,7 +64,7 @@ final class FlowSpecs {
         MemorySegment eth = attr.asSlice(ibv_flow_attr.SIZEOF, ibv_flow_spec_eth.SIZEOF);
         ibv_flow_spec_eth.type(eth, verbs_h.IBV_FLOW_SPEC_ETH());
         ibv_flow_spec_eth.size(eth, (short) ibv_flow_spec_eth.SIZEOF);
-        long mac = local != null && isMulticast(local) ? multicastMac(local) : deviceMac;
+        long mac = local != null && FlowRule.isMulticast(local) ? multicastMac(local) : deviceMac;
         writeMac(ibv_flow_spec_eth.val_dst_mac(eth), mac);
         writeMac(ibv_flow_spec_eth.mask_dst_mac(eth), 0xFFFF_FFFF_FFFFL);
         eth.set(BE16, ibv_flow_spec_eth.val_ether_type$OFFSET, (short) (ipv6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4));
@@ -103,10 +103,6 @@ final class FlowSpecs {
         }
         MemorySegment.copy(address, 0, spec, ValueLayout.JAVA_BYTE, valueOffset, address.length);
         spec.asSlice(maskOffset, address.length).fill((byte) 0xFF);
-    }
-
-    static boolean isMulticast(byte[] address) {
-        return address.length == 4 ? (address[0] & 0xF0) == 0xE0 : (address[0] & 0xFF) == 0xFF;
     }
 
     /** RFC 1112 section 6.4 and RFC 2464 section 7. */

@@ -4,6 +4,7 @@ import io.flyover.linux.sys.Libc;
 import io.flyover.stack.buffer.FrameBurst;
 import io.flyover.stack.buffer.FrameCache;
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.wire.EtherType;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,9 +22,6 @@ import java.lang.foreign.ValueLayout;
  * Linux 4.20). Non-blocking: {@link #receive} copies what is queued into pool frames and returns.
  */
 public final class PacketTap implements AutoCloseable {
-    public static final int ETH_P_ARP = 0x0806;
-    public static final int ETH_P_IP = 0x0800;
-    public static final int ETH_P_IPV6 = 0x86DD;
 
     private static final int AF_PACKET = 17;
     private static final int SOCK_RAW = 3;
@@ -65,7 +63,7 @@ public final class PacketTap implements AutoCloseable {
 
     /** Every ARP frame {@code ifindex} receives. */
     public static PacketTap arp(String interfaceName, int ifindex, FramePool pool) throws IOException {
-        return open("ARP tap on " + interfaceName, ifindex, ETH_P_ARP, null, pool);
+        return open("ARP tap on " + interfaceName, ifindex, EtherType.ARP, null, pool);
     }
 
     /**
@@ -77,7 +75,7 @@ public final class PacketTap implements AutoCloseable {
     public static PacketTap neighbourDiscovery(String interfaceName, int ifindex, FramePool pool) throws IOException {
         int[][] filter = {
                 {LD_H_ABS, 0, 0, 12},                     // 0: EtherType
-                {JEQ_K, 0, 8, ETH_P_IPV6},                // 1: else drop
+                {JEQ_K, 0, 8, EtherType.IPV6},            // 1: else drop
                 {LD_B_ABS, 0, 0, 14 + 6},                 // 2: next header
                 {JEQ_K, 0, 6, 58},                        // 3: ICMPv6, else drop
                 {LD_B_ABS, 0, 0, 14 + 40},                // 4: ICMPv6 type
@@ -89,7 +87,7 @@ public final class PacketTap implements AutoCloseable {
                 {RET_K, 0, 0, DROP},                      // 10
                 {RET_K, 0, 0, ACCEPT},                    // 11
         };
-        return open("neighbour discovery and ICMPv6 error tap on " + interfaceName, ifindex, ETH_P_IPV6, filter, pool);
+        return open("neighbour discovery and ICMPv6 error tap on " + interfaceName, ifindex, EtherType.IPV6, filter, pool);
     }
 
     /**
@@ -100,7 +98,7 @@ public final class PacketTap implements AutoCloseable {
     public static PacketTap icmpErrors(String interfaceName, int ifindex, FramePool pool) throws IOException {
         int[][] filter = {
                 {LD_H_ABS, 0, 0, 12},                     // 0: EtherType
-                {JEQ_K, 0, 7, ETH_P_IP},                  // 1: else drop
+                {JEQ_K, 0, 7, EtherType.IPV4},            // 1: else drop
                 {LD_B_ABS, 0, 0, 14 + 9},                 // 2: protocol
                 {JEQ_K, 0, 5, 1},                         // 3: ICMP, else drop
                 {LD_H_ABS, 0, 0, 14 + 6},                 // 4: flags and fragment offset
@@ -111,7 +109,7 @@ public final class PacketTap implements AutoCloseable {
                 {RET_K, 0, 0, DROP},                      // 9
                 {RET_K, 0, 0, ACCEPT},                    // 10
         };
-        return open("ICMP error tap on " + interfaceName, ifindex, ETH_P_IP, filter, pool);
+        return open("ICMP error tap on " + interfaceName, ifindex, EtherType.IPV4, filter, pool);
     }
 
     private static PacketTap open(String what, int ifindex, int etherType, int[][] filter, FramePool pool)

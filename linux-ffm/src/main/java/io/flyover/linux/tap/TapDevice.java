@@ -34,7 +34,6 @@ public final class TapDevice implements NetDevice {
     private static final short IFF_TAP = 0x0002;
     private static final short IFF_NO_PI = 0x1000;
     private static final int O_RDWR = 2;
-    private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
     /** Ethernet header plus the largest IP packet of the MTU. */
     private static final int ETHERNET_HEADER = 14;
@@ -70,7 +69,7 @@ public final class TapDevice implements NetDevice {
         int opened;
         try (Arena arena = Arena.ofConfined()) {
             opened = Libc.check("open(/dev/net/tun)",
-                    Libc.open(arena.allocateFrom("/dev/net/tun"), O_RDWR | O_NONBLOCK | O_CLOEXEC, 0));
+                    Libc.open(arena.allocateFrom("/dev/net/tun"), O_RDWR | Libc.O_NONBLOCK | O_CLOEXEC, 0));
             MemorySegment ifr = NetInterface.ifreq(arena, interfaceName);
             ifr.set(ValueLayout.JAVA_SHORT, NetInterface.IFNAMSIZ, (short) (IFF_TAP | IFF_NO_PI));
             int rc = Libc.ioctl(opened, TUNSETIFF, ifr);

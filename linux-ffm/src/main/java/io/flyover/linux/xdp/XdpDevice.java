@@ -376,7 +376,7 @@ public final class XdpDevice implements NetDevice {
         if (closed) {
             return;
         }
-        if (rule.localPort() == 0 && isUnspecified(rule.localAddress())) {
+        if (rule.localPort() == 0 && rule.localIsAnyAddress()) {
             if (add) {
                 throw new IllegalArgumentException(name() + " steers by port: a rule needs a local port or address, " + rule);
             }
@@ -387,7 +387,7 @@ public final class XdpDevice implements NetDevice {
         int count = steeredPorts.getOrDefault(k, 0);
         try {
             if (add) {
-                boolean group = isMulticast(rule.localAddress());
+                boolean group = rule.localIsMulticast();
                 if (group) {
                     kernelJoins(rule.localAddress()); // first: a refused join leaves nothing steered
                 }
@@ -411,7 +411,7 @@ public final class XdpDevice implements NetDevice {
                         Bpf.deleteElement(portsFd, key);
                     }
                 } finally {
-                    if (isMulticast(rule.localAddress())) {
+                    if (rule.localIsMulticast()) {
                         kernelLeaves(rule.localAddress()); // even when the map refused the delete
                     }
                 }
@@ -443,26 +443,11 @@ public final class XdpDevice implements NetDevice {
         }
     }
 
-    private static boolean isMulticast(byte[] address) {
-        return address != null && (address.length == 4 ? (address[0] & 0xF0) == 0xE0 : address[0] == (byte) 0xFF);
-    }
-
     /** With {@link Steering#PORTS}: the multicast groups the kernel holds for the stack's rules. */
     public synchronized int kernelGroups() {
         return kernelGroups.size();
     }
 
-    private static boolean isUnspecified(byte[] address) {
-        if (address == null) {
-            return true;
-        }
-        for (byte b : address) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     /** With {@link Steering#PORTS}: how many distinct (address, protocol, port) keys are steered now. */
     public synchronized int steeredPorts() {

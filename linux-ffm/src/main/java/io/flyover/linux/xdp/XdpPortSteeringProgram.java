@@ -2,6 +2,8 @@ package io.flyover.linux.xdp;
 
 import static io.flyover.linux.xdp.BpfAssembler.*;
 
+import io.flyover.stack.device.FlowRule;
+
 /**
  * The XDP program for per-port steering (as XLIO installs a flow rule per listening, bound and
  * connected socket): only TCP and UDP frames whose (destination address, protocol, destination port)
@@ -145,7 +147,7 @@ final class XdpPortSteeringProgram {
      */
     static byte[] key(int protocol, byte[] address, int port) {
         byte[] k = new byte[KEY_SIZE];
-        if (address != null && !allZero(address)) {
+        if (address != null && !FlowRule.isAllZero(address)) {
             if (address.length == 4) {
                 k[10] = (byte) 0xff;
                 k[11] = (byte) 0xff;
@@ -158,14 +160,5 @@ final class XdpPortSteeringProgram {
         k[18] = (byte) (port >>> 8);
         k[19] = (byte) port;
         return k;
-    }
-
-    private static boolean allZero(byte[] address) {
-        for (byte b : address) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -609,7 +609,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         SocketChannel s = null;
         try {
             s = kernelProvider.openSocketChannel(family);
-            s.bind(new InetSocketAddress(new IpAddress(source[0], source[1]).toInetAddress(), 0));
+            s.bind(Addresses.socketAddress(source[0], source[1], 0));
             return s;
         } catch (IOException | RuntimeException e) {
             closeQuietly(s);

@@ -38,6 +38,31 @@ public record FlowRule(int ipProtocol, byte[] localAddress, int localPort, byte[
     @Override
     public byte[] localAddress() { return localAddress == null ? null : localAddress.clone(); }
 
+    /** Whether the rule matches any local address: none given, or 0.0.0.0 or :: given. */
+    public boolean localIsAnyAddress() {
+        return localAddress == null || isAllZero(localAddress);
+    }
+
+    /** Whether the local address is a multicast group (224.0.0.0/4, ff00::/8): the rule is a group membership. */
+    public boolean localIsMulticast() {
+        return localAddress != null && isMulticast(localAddress);
+    }
+
+    /** Whether {@code address} (4 or 16 bytes) is a multicast group. */
+    public static boolean isMulticast(byte[] address) {
+        return address.length == 4 ? (address[0] & 0xF0) == 0xE0 : (address[0] & 0xFF) == 0xFF;
+    }
+
+    /** Whether every byte of {@code address} is zero (the unspecified address). */
+    public static boolean isAllZero(byte[] address) {
+        for (byte b : address) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public byte[] remoteAddress() { return remoteAddress == null ? null : remoteAddress.clone(); }
 
