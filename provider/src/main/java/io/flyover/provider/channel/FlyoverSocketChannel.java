@@ -254,32 +254,22 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
             }
         }
         if (name == jdk.net.ExtendedSocketOptions.TCP_QUICKACK && Boolean.TRUE.equals(value)) {
-            quickAck();
+            onLiveConnection((r, c) -> c.quickAck()); // acknowledge at once from now (Linux's quick-ack mode)
         }
         if (appliesToLiveConnection(name)) {
-            StackRuntime r;
-            TcpConnection c;
             TcpSettings wanted;
             synchronized (stateLock) {
-                r = runtime;
-                c = conn;
-                wanted = r == null ? null : options.tcpSettings(r.config().tcpDefaults());
+                wanted = runtime == null ? null : options.tcpSettings(runtime.config().tcpDefaults());
             }
-            if (r != null && c != null) {
-                r.lock();
-                try {
-                    c.updateOptions(wanted, r.now());
-                    r.flushLocked();
-                } finally {
-                    r.unlock();
-                }
+            if (wanted != null) {
+                onLiveConnection((r, c) -> c.updateOptions(wanted, r.now()));
             }
         }
         return this;
     }
 
-    /** TCP_QUICKACK on an open Flyover connection: acknowledge at once from now (Linux's quick-ack mode). */
-    private void quickAck() {
+    /** Runs {@code action} on the open Flyover connection, if any, under the stack lock, and sends what it queued. */
+    private void onLiveConnection(java.util.function.BiConsumer<StackRuntime, TcpConnection> action) {
         StackRuntime r;
         TcpConnection c;
         synchronized (stateLock) {
@@ -289,7 +279,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
         if (r != null && c != null) {
             r.lock();
             try {
-                c.quickAck();
+                action.accept(r, c);
                 r.flushLocked();
             } finally {
                 r.unlock();
