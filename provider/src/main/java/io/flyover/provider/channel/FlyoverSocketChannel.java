@@ -504,22 +504,35 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                     reader = Thread.currentThread();
                 }
             }
+            long[] source = new long[2];
+            InetSocketAddress bound = localAddress; // bind and connect exclude each other (read and write locks)
+            if (bound != null && !bound.getAddress().isAnyLocalAddress()) {
+                IpAddress b = IpAddress.of(bound.getAddress());
+                source[0] = b.hi();
+                source[1] = b.lo();
+            } else {
+                rt.lock();
+                try {
+                    if (!rt.stack().ipOutput().selectSource(remoteIp.hi(), remoteIp.lo(), source)) {
+                        throw new NoRouteToHostException("No route to host");
+                    }
+                } finally {
+                    rt.unlock();
+                }
+            }
+            // an unbound connect on a device stack takes its port from the kernel: those system calls run
+            // before the stack lock, which every other socket of the stack and its thread wait for
+            boolean kernelPort = bound == null && !rt.isLoopback();
+            SocketChannel reservation = kernelPort ? kernelPortReservation(source) : null;
             rt.lock();
             try {
                 ensureOpen();
-                long[] source = new long[2];
-                InetSocketAddress bound = localAddress;
-                if (bound != null && !bound.getAddress().isAnyLocalAddress()) {
-                    IpAddress b = IpAddress.of(bound.getAddress());
-                    source[0] = b.hi();
-                    source[1] = b.lo();
-                } else if (!rt.stack().ipOutput().selectSource(remoteIp.hi(), remoteIp.lo(), source)) {
-                    throw new NoRouteToHostException("No route to host");
-                }
                 TcpConnection c;
                 try {
-                    c = bound == null && !rt.isLoopback()
-                            ? connectOnKernelPort(rt, source, remoteIp, isa.getPort())
+                    SocketChannel first = reservation;
+                    reservation = null; // connectOnKernelPort owns it now
+                    c = kernelPort
+                            ? connectOnKernelPort(rt, source, remoteIp, isa.getPort(), first)
                             : rt.stack().tcp().connect(source[0], source[1], bound == null ? 0 : bound.getPort(),
                                     remoteIp.hi(), remoteIp.lo(), isa.getPort(),
                                     options.tcpSettings(rt.config().tcpDefaults()), rt.now());
@@ -546,6 +559,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
                                   // "pending" as Linux does (the SYN-ACK is processed after its state check)
             } finally {
                 rt.unlock();
+                closeQuietly(reservation); // not handed over: the channel closed first
             }
             keys.attachKernelAndSignal(null);
             if (!connected && blocking) {
@@ -567,11 +581,13 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
      * {@link TcpConnection#heldUntilReleased}), so no kernel socket on the address the interface shares
      * can draw the same port and lose its replies to Flyover's port steering. A port whose 4-tuple the
      * stack still has (a TIME-WAIT to the same peer) is drawn again, a few times; then, as when the kernel
-     * does not have the address, the stack picks.
+     * does not have the address, the stack picks. Takes {@code firstReservation} (null: the kernel refused).
      */
-    private TcpConnection connectOnKernelPort(StackRuntime rt, long[] source, IpAddress remote, int remotePort) {
+    private TcpConnection connectOnKernelPort(StackRuntime rt, long[] source, IpAddress remote, int remotePort,
+                                              SocketChannel firstReservation) {
         for (int attempt = 0; attempt < KERNEL_PORT_ATTEMPTS; attempt++) {
-            SocketChannel reservation = kernelPortReservation(source);
+            // the first port was taken before the stack lock; another (a rare 4-tuple clash) under it
+            SocketChannel reservation = attempt == 0 ? firstReservation : kernelPortReservation(source);
             if (reservation == null) {
                 break;
             }
