@@ -4,7 +4,7 @@ import io.flyover.linux.packet.NeighbourTaps;
 import io.flyover.linux.sys.Errno;
 import io.flyover.linux.sys.ErrnoException;
 import io.flyover.linux.sys.InputWaiter;
-import io.flyover.linux.sys.KernelGroupMembership;
+import io.flyover.linux.sys.KernelGroupJoins;
 import io.flyover.linux.sys.Libc;
 import io.flyover.linux.sys.NetInterface;
 import io.flyover.stack.buffer.FrameBurst;
@@ -99,14 +99,10 @@ public final class XdpDevice implements NetDevice {
     /** With {@link Steering#PORTS}: a ports map key (as hex) to how many rules asked for it. */
     private final Map<String, Integer> steeredPorts = new HashMap<>();
     /**
-     * With {@link Steering#PORTS}: the kernel's membership of each multicast group some rule steers, with
-     * how many rules name the group. The kernel answers IGMP/MLD queries on a shared interface, so it must
-     * have joined what the stack joined.
+     * With {@link Steering#PORTS}: the kernel's membership of each multicast group some rule steers. The
+     * kernel answers IGMP/MLD queries on a shared interface, so it must have joined what the stack joined.
      */
-    private final Map<String, KernelGroupMembership> kernelGroups = new HashMap<>();
-    private final Map<String, Integer> kernelGroupRules = new HashMap<>();
-    /** The interface's index (for the kernel's group memberships). */
-    private int ifindex;
+    private KernelGroupJoins kernelGroups;
     private Mode mode;
     private Attach attach;
     private boolean closed;
@@ -174,7 +170,7 @@ public final class XdpDevice implements NetDevice {
             mode = sockets[0].isZeroCopy() ? Mode.ZERO_COPY : Mode.COPY;
             if (steering == Steering.PORTS) {
                 // before the program: no ARP, neighbour discovery or ICMP error is missed in between
-                ifindex = nif.index();
+                kernelGroups = new KernelGroupJoins(nif.index());
                 taps = NeighbourTaps.open(interfaceName, nif.index(), pool);
             }
             attachProgram(nif, preferred);
@@ -387,65 +383,32 @@ public final class XdpDevice implements NetDevice {
         int count = steeredPorts.getOrDefault(k, 0);
         try {
             if (add) {
-                boolean group = rule.localIsMulticast();
-                if (group) {
-                    kernelJoins(rule.localAddress()); // first: a refused join leaves nothing steered
-                }
-                try {
+                // a group's rule: the kernel joins first, so a refused join leaves nothing steered
+                kernelGroups.add(rule, () -> {
                     if (count == 0) {
                         Bpf.updateElement(portsFd, key, 1);
                     }
-                } catch (IOException | RuntimeException e) {
-                    if (group) {
-                        kernelLeaves(rule.localAddress());
-                    }
-                    throw e;
-                }
+                });
                 steeredPorts.put(k, count + 1);
             } else if (count > 0) {
-                try {
+                kernelGroups.remove(rule, () -> { // the kernel leaves even when the map refused the delete
                     if (count > 1) {
                         steeredPorts.put(k, count - 1);
                     } else {
                         steeredPorts.remove(k);
                         Bpf.deleteElement(portsFd, key);
                     }
-                } finally {
-                    if (rule.localIsMulticast()) {
-                        kernelLeaves(rule.localAddress()); // even when the map refused the delete
-                    }
-                }
+                });
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** One more rule names {@code group}: the first makes the kernel join it on this interface. */
-    private void kernelJoins(byte[] group) throws IOException {
-        String g = java.util.HexFormat.of().formatHex(group);
-        int n = kernelGroupRules.getOrDefault(g, 0);
-        if (n == 0) {
-            kernelGroups.put(g, KernelGroupMembership.join(group, ifindex));
-        }
-        kernelGroupRules.put(g, n + 1);
-    }
-
-    /** One rule fewer names {@code group}: after the last the kernel leaves it. */
-    private void kernelLeaves(byte[] group) {
-        String g = java.util.HexFormat.of().formatHex(group);
-        int n = kernelGroupRules.getOrDefault(g, 0);
-        if (n > 1) {
-            kernelGroupRules.put(g, n - 1);
-        } else if (n == 1) {
-            kernelGroupRules.remove(g);
-            kernelGroups.remove(g).close();
-        }
-    }
-
     /** With {@link Steering#PORTS}: the multicast groups the kernel holds for the stack's rules. */
-    public synchronized int kernelGroups() {
-        return kernelGroups.size();
+    public int kernelGroups() {
+        KernelGroupJoins k = kernelGroups;
+        return k == null ? 0 : k.groups();
     }
 
 
@@ -534,10 +497,8 @@ public final class XdpDevice implements NetDevice {
             return;
         }
         closed = true;
-        synchronized (this) {
-            kernelGroups.values().forEach(KernelGroupMembership::close);
-            kernelGroups.clear();
-            kernelGroupRules.clear();
+        if (kernelGroups != null) {
+            kernelGroups.close();
         }
         InputWaiter w = inputWaiter;
         if (w != null) {
