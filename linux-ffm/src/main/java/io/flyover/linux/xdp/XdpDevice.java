@@ -497,8 +497,10 @@ public final class XdpDevice implements NetDevice {
             return;
         }
         closed = true;
-        if (kernelGroups != null) {
-            kernelGroups.close();
+        synchronized (this) { // after a rule change in progress
+            if (kernelGroups != null) {
+                kernelGroups.close();
+            }
         }
         InputWaiter w = inputWaiter;
         if (w != null) {
