@@ -35,7 +35,8 @@ import org.agrona.concurrent.IdleStrategy;
  * <p>Readiness reported by the stack (its TCP and UDP readiness listeners) is passed to the socket's
  * {@link SocketEvents} attachment, which wakes parked threads and selectors, once the lock is released
  * ({@link #unlock}), so that the woken thread finds it free. An application thread that arms a TCP
- * timer nearer than the stack thread's sleep wakes that thread as it releases the lock.
+ * timer nearer than the stack thread's sleep wakes that thread as it releases the lock. What a connection
+ * leaving the table held (the kernel socket reserving its port) is closed then too, outside the lock.
  */
 public final class StackRuntime implements AutoCloseable {
     private final String interfaceName;
@@ -237,22 +238,32 @@ public final class StackRuntime implements AutoCloseable {
         }
         SocketEvents first = deferredFirst, second = deferredSecond;
         int firstEvents = deferredFirstEvents, secondEvents = deferredSecondEvents;
+        AutoCloseable[] released = null;
         int wake = AWAKE;
         try {
             if (first != null) {
                 deferredFirst = deferredSecond = null;
             }
             wake = noteNearerTimer();
+            released = releasedHoldings.take();
         } finally {
             lock.unlock();
         }
         try {
             endAgentSleep(wake); // after the release: the stack thread does not wake to a held lock
         } finally {
-            if (first != null) {
-                first.onStackEvent(firstEvents);
-                if (second != null) {
-                    second.onStackEvent(secondEvents);
+            try {
+                if (first != null) {
+                    first.onStackEvent(firstEvents);
+                    if (second != null) {
+                        second.onStackEvent(secondEvents);
+                    }
+                }
+            } finally {
+                if (released != null) {
+                    for (AutoCloseable held : released) {
+                        closeQuietly(held); // a system call: not under the lock every socket of the stack waits on
+                    }
                 }
             }
         }
@@ -282,6 +293,9 @@ public final class StackRuntime implements AutoCloseable {
     /** Events for up to two sockets, reported by {@link #unlock} after the release (under the lock). */
     private SocketEvents deferredFirst, deferredSecond;
     private int deferredFirstEvents, deferredSecondEvents;
+
+    /** What connections that left the table held ({@link TcpConnection#heldUntilReleased}), closed by {@link #unlock}. */
+    private final DeferredCloses releasedHoldings = new DeferredCloses();
 
     /**
      * Before the lock goes: whether what ran under it (a send, a connect, a close) armed a TCP timer nearer
@@ -611,7 +625,8 @@ public final class StackRuntime implements AutoCloseable {
         try {
             c.close();
         } catch (Exception ignored) {
-            // a JFR periodic hook that will not unregister is harmless
+            // a JFR periodic hook that will not unregister, or a kernel port reservation whose connection
+            // is gone either way: harmless
         }
     }
 
@@ -620,7 +635,10 @@ public final class StackRuntime implements AutoCloseable {
         return "StackRuntime[" + interfaceName + "]";
     }
 
-    /** Passes the TCP layer's readiness reports to the channel attached to each socket, after the unlock. */
+    /**
+     * Passes the TCP layer's readiness reports to the channel attached to each socket, and what a released
+     * connection held to be closed, after the unlock.
+     */
     private static final class Readiness implements TcpReadinessListener {
         private final StackRuntime runtime;
         private final String interfaceName;
@@ -651,6 +669,14 @@ public final class StackRuntime implements AutoCloseable {
         @Override
         public void onAcceptable(TcpListener l) {
             notify(l.attachment, SocketEvents.ACCEPTABLE);
+        }
+
+        @Override
+        public void onReleased(TcpConnection c) {
+            if (c.heldUntilReleased instanceof AutoCloseable held) {
+                c.heldUntilReleased = null;
+                runtime.releasedHoldings.add(held);
+            }
         }
 
         private void notify(Object attachment, int events) {

@@ -181,11 +181,12 @@ public final class TcpConnection {
     /** The object the layer above keeps with this socket (the provider's channel); the stack never reads it. */
     public Object attachment;
     /**
-     * What the layer above ties to this connection's place in the table (a kernel socket holding its
-     * port): closed when the connection leaves the table, which for an active close is after TIME-WAIT,
-     * not when the application closes. Null for none.
+     * What the layer above ties to this connection's place in the table (the provider: a kernel socket
+     * holding its port), which the stack never reads or closes: when the connection leaves the table,
+     * which for an active close is after TIME-WAIT, not when the application closes, the stack reports
+     * {@link TcpReadinessListener#onReleased} and the layer above lets go of it. Null for none.
      */
-    public AutoCloseable heldUntilReleased;
+    public Object heldUntilReleased;
 
     public TcpState state() { return state; }
     public Error error() { return error; }

@@ -582,8 +582,9 @@ public final class TcpLayer {
 
     /**
      * The stack closes: every connection still in the table (one in TIME-WAIT, say, whose socket the
-     * application closed long ago) lets go of what it holds, its flow rule and whatever the layer above
-     * tied to it ({@link TcpConnection#heldUntilReleased}), which would otherwise outlive the stack.
+     * application closed long ago) lets go of its flow rule and is reported released, so that the layer
+     * above lets go of what it tied to it ({@link TcpConnection#heldUntilReleased}), which would
+     * otherwise outlive the stack.
      */
     public void releaseAll() {
         for (TcpConnection c : table.snapshot()) {
@@ -599,15 +600,7 @@ public final class TcpLayer {
         table.remove(c);
         timerQueue.remove(c);
         output.releasePort(c.portHeldHi, c.portHeldLo, c.localPort);
-        AutoCloseable held = c.heldUntilReleased;
-        if (held != null) {
-            c.heldUntilReleased = null;
-            try {
-                held.close();
-            } catch (Exception ignored) {
-                // the layer above's resource; the connection is gone either way
-            }
-        }
+        readiness.onReleased(c); // the layer above lets go of what it tied to c, outside the stack
     }
 
     // --- output and timers ---------------------------------------------------------------------

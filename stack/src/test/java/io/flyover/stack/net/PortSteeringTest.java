@@ -75,15 +75,21 @@ class PortSteeringTest {
     /**
      * What the layer above ties to a connection (the provider's kernel socket reserving its port) lives
      * until the connection leaves the table: through FIN-WAIT and TIME-WAIT after the application closed.
+     * The stack reports the release; letting go is the layer above's.
      */
     @Test
-    void whatIsHeldWithAConnectionIsReleasedWhenItLeavesTheTableNotAtClose() {
+    void aConnectionIsReportedReleasedWhenItLeavesTheTableNotAtClose() {
         io.flyover.stack.tcp.TcpSettings shortTimeWait = new io.flyover.stack.tcp.TcpSettings();
         shortTimeWait.timeWaitNanos = 1_000_000_000L;
         TcpListener l = net.b.tcp().listen(0, 0, 7003, 16, null);
         TcpConnection c = net.a.tcp().connect(A4.hi(), A4.lo(), 0, B4.hi(), B4.lo(), 7003, shortTimeWait, net.now);
-        int[] released = new int[1];
-        c.heldUntilReleased = () -> released[0]++;
+        List<TcpConnection> released = new ArrayList<>();
+        net.a.tcp().setReadinessListener(new io.flyover.stack.tcp.TcpReadinessListener() {
+            @Override
+            public void onReleased(TcpConnection r) {
+                released.add(r);
+            }
+        });
         net.run(10);
         TcpConnection s = l.accept();
         c.close(net.now); // active close: FIN-WAIT, then TIME-WAIT once the peer closes too
@@ -91,10 +97,10 @@ class PortSteeringTest {
         s.close(net.now);
         net.run(10);
         assertEquals(io.flyover.stack.tcp.TcpState.TIME_WAIT, c.state());
-        assertEquals(0, released[0], "still held in TIME-WAIT");
+        assertEquals(List.of(), released, "still held in TIME-WAIT");
         assertEquals(1, net.a.netInterface().portSteering().rules());
         net.advance(2_000_000_000L, 100_000_000L);
-        assertEquals(1, released[0], "released once, with the port's rule");
+        assertEquals(List.of(c), released, "released once, with the port's rule");
         assertEquals(0, net.a.netInterface().portSteering().rules());
     }
 
