@@ -6,6 +6,7 @@ import io.flyover.stack.DropReason;
 import io.flyover.stack.Stack;
 import io.flyover.stack.StackCounters;
 import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.net.PortSteering;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
 import io.flyover.stack.tcp.TcpStats;
@@ -18,8 +19,8 @@ import org.agrona.concurrent.status.CountersReader;
 /**
  * Copies one stack's plain {@code long} counters into the statistics file, from the thread that owns
  * the stack (holding its lock), every {@code publishIntervalNanos}: the stack's packets, bytes, drops by
- * {@link DropReason}, TCP counters, frame pool usage, its device queue's packets and polls, and every
- * tracked socket's counters. Each value is one ordered store into the mapped file: no lock, no
+ * {@link DropReason}, TCP counters, frame pool usage, the flow rules its device failed to remove, its
+ * device queue's packets and polls, and every tracked socket's counters. Each value is one ordered store into the mapped file: no lock, no
  * allocation (the publish test measures it).
  *
  * <p>Sockets are tracked from the moment they open ({@link #track(TcpConnection)},
@@ -29,7 +30,7 @@ import org.agrona.concurrent.status.CountersReader;
  */
 public final class StatsPublisher implements AutoCloseable {
     private static final DropReason[] REASONS = DropReason.values();
-    private static final int FIXED = 8;
+    private static final int FIXED = 9;
     private static final int TCP_FIRST = FIXED;
     private static final int GAUGE_FIRST = TCP_FIRST + TcpStatsFields.NAMES.length;
     private static final int DROP_FIRST = GAUGE_FIRST + 4;
@@ -46,6 +47,7 @@ public final class StatsPublisher implements AutoCloseable {
     private final StackCounters counters;
     private final TcpStats tcp;
     private final FramePool pool;
+    private final PortSteering steering;
     private final long intervalNanos;
     private final AtomicBuffer values;
     private final int[] stackIds;
@@ -67,6 +69,7 @@ public final class StatsPublisher implements AutoCloseable {
         this.counters = stack.counters();
         this.tcp = stack.tcp().stats();
         this.pool = stack.device().pool();
+        this.steering = stack.netInterface().portSteering();
         this.intervalNanos = publishIntervalNanos;
         String description = "stack " + stackId + " " + name;
         byte[] stackKinds = new byte[STACK_NAMES.length];
@@ -79,7 +82,8 @@ public final class StatsPublisher implements AutoCloseable {
 
     private static String[] stackNames() {
         String[] n = new String[DROP_FIRST + REASONS.length];
-        String[] fixed = {"rxPackets", "rxBytes", "txPackets", "txBytes", "rxConsumed", "rxDropped", "drops", "echoRepliesReceived"};
+        String[] fixed = {"rxPackets", "rxBytes", "txPackets", "txBytes", "rxConsumed", "rxDropped", "drops", "echoRepliesReceived",
+            "steering.removalFailures"};
         System.arraycopy(fixed, 0, n, 0, FIXED);
         for (int i = 0; i < TcpStatsFields.NAMES.length; i++) {
             n[TCP_FIRST + i] = "tcp." + TcpStatsFields.NAMES[i];
@@ -148,6 +152,7 @@ public final class StatsPublisher implements AutoCloseable {
         }
         put(v, ids[6], total);
         put(v, ids[7], counters.echoRepliesReceived());
+        put(v, ids[8], steering.removalFailures());
         for (int i = 0; i < TcpStatsFields.GETTERS.length; i++) {
             put(v, ids[TCP_FIRST + i], TcpStatsFields.GETTERS[i].applyAsLong(tcp));
         }

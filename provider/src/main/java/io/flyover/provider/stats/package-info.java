@@ -6,9 +6,10 @@
  * ({@link io.flyover.provider.stats.StatsFileLayout}: a header with magic, version, pid, JVM start
  * time, heartbeat and command line, then an Agrona {@code CountersManager}'s metadata and values).
  * Counters belong to the process (sockets offloaded and on the kernel, decisions by role), to each
- * stack (packets, bytes, drops by {@code DropReason}, {@code TcpStats}, frame pool), to each stack's
- * device queue (packets, polls) and to each socket (segments and bytes each way, retransmissions,
- * out-of-order, RTT, cwnd, windows, state), allocated when the socket opens and freed when it closes.
+ * stack (packets, bytes, drops by {@code DropReason}, {@code TcpStats}, frame pool, flow rules its
+ * device failed to remove), to each stack's device queue (packets, polls) and to each socket (segments
+ * and bytes each way, retransmissions, out-of-order, RTT, cwnd, windows, state), allocated when the
+ * socket opens and freed when it closes.
  * Nothing here runs per packet: a stack's thread copies the stack's plain counters into the file every
  * {@code flyover.stats.interval.ms} (ordered stores, no lock, no allocation).
  *

@@ -13,7 +13,15 @@ import io.flyover.provider.stats.StatsFileLayout.Scope;
 import io.flyover.provider.stats.StatsSnapshot.Owner;
 import io.flyover.stack.DropReason;
 import io.flyover.stack.LoopbackHost;
+import io.flyover.stack.SeededRandom;
+import io.flyover.stack.Stack;
+import io.flyover.stack.StackConfig;
 import io.flyover.stack.StackCounters;
+import io.flyover.stack.buffer.FramePool;
+import io.flyover.stack.device.FlowRule;
+import io.flyover.stack.device.ForwardingNetDevice;
+import io.flyover.stack.device.NetDevice;
+import io.flyover.stack.device.soft.LoopbackDevice;
 import io.flyover.stack.net.IpAddress;
 import io.flyover.stack.tcp.TcpConnection;
 import io.flyover.stack.tcp.TcpListener;
@@ -166,6 +174,41 @@ class StatsPublisherTest {
             assertEquals(1, s.processValue("decided.tcp_client.offload"));
             assertEquals(1, s.processValue("decided.tcp_client.kernel"));
             assertEquals(0, s.processValue("decided.tcp_server.offload"));
+        }
+    }
+
+    /**
+     * A flow rule the device failed to remove (counted by the stack's port steering, since a release runs
+     * inside segment input and timers) is published with the stack's counters and shown by flyover-stat.
+     */
+    @Test
+    void flowRulesTheDeviceFailedToRemoveArePublishedAndShown() throws Exception {
+        try (StatsFile file = StatsFile.create(options(1024), () -> 1L); FramePool pool = FramePool.allocate(256)) {
+            NetDevice refusingRemoval = new ForwardingNetDevice(new LoopbackDevice(pool)) {
+                @Override
+                public void removeFlowRule(FlowRule rule) {
+                    throw new IllegalStateException("the rule stays");
+                }
+            };
+            Stack stack = new Stack(StackConfig.builder().loopback().build(), refusingRemoval, new SeededRandom(5));
+            try {
+                StatsPublisher pub = file.newPublisher(stack, "lo", 0);
+                UdpSocket udp = stack.openUdp();
+                udp.bind(LO, 9002);
+                udp.close(); // its rule's removal fails
+                pub.publish();
+
+                StatsSnapshot s = StatsFileReader.open(file.path()).snapshot(0);
+                Owner published = s.owner(Scope.STACK, pub.stackId());
+                assertEquals(1, stack.netInterface().portSteering().removalFailures());
+                assertEquals(1, published.value("steering.removalFailures"));
+                assertFalse(published.fields().get("steering.removalFailures").gauge());
+                String text = StatsReport.processText(s, null, 1L);
+                assertTrue(text.lines().anyMatch(l -> l.matches("\\s+steering\\.removalFailures\\s+1\\s+-")), text);
+            } finally {
+                stack.close();
+                refusingRemoval.close();
+            }
         }
     }
 
