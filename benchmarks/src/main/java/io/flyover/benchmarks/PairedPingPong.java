@@ -100,7 +100,8 @@ public final class PairedPingPong {
     private static double[] run(Class<?> benchmark, Map<String, String> params) throws RunnerException {
         OptionsBuilder o = new OptionsBuilder();
         o.include((benchmark.getName() + ".roundTrip").replace(".", "\\.") + "$").forks(1).mode(Mode.SampleTime).timeUnit(TimeUnit.NANOSECONDS)
-                .warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                // 6 s of warm-up: Flyover's path is Java the JIT compiles, and its tail stays high for the first seconds
+                .warmupIterations(3).warmupTime(TimeValue.seconds(2))
                 .measurementIterations(2).measurementTime(TimeValue.seconds(2))
                 .verbosity(VerboseMode.SILENT)
                 // quiet forks: JMH's own use of sun.misc.Unsafe, and SLF4J without a provider
