@@ -15,14 +15,16 @@ final class VmStalls {
     /** A gap shorter than this is the machine at work, not a stall. */
     static final long THRESHOLD_NANOS = 20_000;
 
+    private boolean started;
+    private long first;
     private long previous;
     private long stalls;
     private long stalledNanos;
-    private long first;
 
     /** One read of the clock. */
     void observe(long now) {
-        if (first == 0) {
+        if (!started) {
+            started = true;
             first = now;
         } else {
             long gap = now - previous;

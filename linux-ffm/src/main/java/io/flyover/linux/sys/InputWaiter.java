@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * A device's {@code awaitInput} and {@code wakeInput}: ppoll(2) on its file descriptors and an eventfd
@@ -43,7 +44,7 @@ public final class InputWaiter implements AutoCloseable {
     /** Waits on {@code source}'s descriptor, armed before each wait, and on {@code otherFds}. */
     public InputWaiter(ArmableInput source, int... otherFds) {
         this.source = source;
-        this.fds = java.util.Arrays.copyOf(otherFds, otherFds.length + (source == null ? 0 : 1));
+        this.fds = Arrays.copyOf(otherFds, otherFds.length + (source == null ? 0 : 1));
         if (source != null) {
             fds[otherFds.length] = source.inputEventFd();
         }

@@ -41,6 +41,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -269,7 +270,7 @@ public final class FlyoverSocketChannel extends SocketChannel implements Flyover
     }
 
     /** Runs {@code action} on the open Flyover connection, if any, under the stack lock, and sends what it queued. */
-    private void onLiveConnection(java.util.function.BiConsumer<StackRuntime, TcpConnection> action) {
+    private void onLiveConnection(BiConsumer<StackRuntime, TcpConnection> action) {
         StackRuntime r;
         TcpConnection c;
         synchronized (stateLock) {

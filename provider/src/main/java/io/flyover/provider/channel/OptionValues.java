@@ -109,6 +109,7 @@ final class OptionValues {
         return Boolean.TRUE.equals(get(StandardSocketOptions.SO_REUSEPORT));
     }
 
+    /** Whether the option was set explicitly. */
     boolean isSet(SocketOption<?> name) {
         return set.containsKey(name);
     }

@@ -250,21 +250,23 @@ public final class StackRuntime implements AutoCloseable {
             lock.unlock();
         }
         try {
-            endAgentSleep(wake); // after the release: the stack thread does not wake to a held lock
+            if (first != null) {
+                first.onStackEvent(firstEvents);
+                if (second != null) {
+                    second.onStackEvent(secondEvents);
+                }
+            }
         } finally {
-            try {
-                if (first != null) {
-                    first.onStackEvent(firstEvents);
-                    if (second != null) {
-                        second.onStackEvent(secondEvents);
-                    }
-                }
-            } finally {
-                if (released != null) {
-                    for (AutoCloseable held : released) {
-                        closeQuietly(held); // a system call: not under the lock every socket of the stack waits on
-                    }
-                }
+            closeAll(released); // system calls: not under the lock every socket of the stack waits on; never throws
+            endAgentSleep(wake); // after the release: the stack thread does not wake to a held lock
+        }
+    }
+
+    /** Closes what {@link DeferredCloses#take} handed over (null: nothing), quietly. */
+    private static void closeAll(AutoCloseable[] released) {
+        if (released != null) {
+            for (AutoCloseable held : released) {
+                closeQuietly(held);
             }
         }
     }

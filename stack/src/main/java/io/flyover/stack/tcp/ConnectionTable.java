@@ -1,5 +1,8 @@
 package io.flyover.stack.tcp;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * Demultiplexing by the 4-tuple (RFC 9293 §3.3.1: a connection is identified by its pair of sockets):
  * an open-addressing hash table with linear probing over arrays, looked up without allocation.
@@ -20,7 +23,7 @@ final class ConnectionTable {
 
     /** The connections now in the table (a copy: for closing them all, not for the data path). */
     TcpConnection[] snapshot() {
-        return java.util.Arrays.stream(slots).filter(java.util.Objects::nonNull).toArray(TcpConnection[]::new);
+        return Arrays.stream(slots).filter(Objects::nonNull).toArray(TcpConnection[]::new);
     }
 
     static int hash(long lHi, long lLo, int lPort, long rHi, long rLo, int rPort) {

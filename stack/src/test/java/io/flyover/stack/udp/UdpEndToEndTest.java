@@ -216,8 +216,8 @@ class UdpEndToEndTest {
             member.join(group);
             UdpSocket sender = net.a.openUdp();
             sender.setDontFragment(true);
-            java.net.SocketException e = org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketException.class,
-                    () -> sender.sendTo(java.lang.foreign.MemorySegment.ofArray(new byte[3000]), 0, 3000, group, 6001));
+            SocketException e = assertThrows(SocketException.class,
+                    () -> sender.sendTo(MemorySegment.ofArray(new byte[3000]), 0, 3000, group, 6001));
             assertEquals("Message too long", e.getMessage());
             net.run(4);
             assertEquals(0, member.queuedDatagrams(), "nothing looped back");
